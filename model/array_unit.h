@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// SystemC model of the matrix unit: a TLM-2.0 target that executes one ArrayCmd per transaction.
+//
+// Loosely timed: b_transport computes, from the ArrayTiming table, the cycle in which the command
+// issues and annotates the delay up to the cycle after it (when the next command can be
+// presented). In functional mode it also performs the command on the memories, with the fast
+// int8 kernel for streams and golden::requantize for requants. No process per PE or per cycle.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "isa/array_cmd.h"
+#include "model/array_timing.h"
+#include "model/kernels/int8_matmul.h"
+
+namespace serrano::model {
+
+// Memories of the matrix unit, as plain storage (row-major rows of the widths in ArrayLimits).
+struct ArrayMemories {
+  std::vector<std::int8_t> scratchpad;    // scratchpad_rows x R
+  std::vector<std::int8_t> weights;       // weight_rows x C
+  std::vector<std::int32_t> accumulator;  // accumulator_rows x C
+  std::vector<isa::QParam> qparams;       // qparam_rows x C
+  std::vector<std::int8_t> output;        // output rows x C
+};
+
+// The payload a transaction carries (generic payload data pointer, TLM_WRITE_COMMAND).
+struct ArrayTransaction {
+  isa::ArrayCmd cmd;
+  std::uint64_t present_cycle = 0;  // in: cycle the command is presented
+  IssueInfo issued;                 // out: when it issued
+};
+
+class ArrayUnit : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<ArrayUnit> socket;
+
+  // rows, cols: the array; cycle: one clock period; functional: compute data or timing only.
+  ArrayUnit(sc_core::sc_module_name name, int rows, int cols, sc_core::sc_time cycle,
+            ArrayMemories* memories, bool functional);
+
+  void reset();
+  std::uint64_t idle_cycle() const { return m_timing.idle_cycle(); }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void execute(const isa::ArrayCmd& cmd, const IssueInfo& info);
+
+  int m_rows;
+  int m_cols;
+  sc_core::sc_time m_cycle;
+  ArrayMemories* m_mem;
+  bool m_functional;
+  ArrayTiming m_timing;
+  std::array<kernels::PackedWeights, 2> m_buffers;  // the array's double-buffered weight tiles
+};
+
+}  // namespace serrano::model
