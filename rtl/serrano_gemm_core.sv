@@ -242,23 +242,21 @@ module serrano_gemm_core
   // Row tags travel alongside: Rows + Cols - 1 more cycles from the scratchpad data to the
   // de-skewed array output.
   localparam int TagDelay = Rows + Cols - 1;
-  row_tag_t tag_pipe_q [TagDelay];
+  row_tag_t tag_pipe_q [TagDelay+1];  // [0] is the scratchpad-aligned tag, [j] j cycles later
+  assign tag_pipe_q[0] = st_tag_q;
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      for (int i = 0; i < TagDelay; i++) begin
-        tag_pipe_q[i] <= '0;
-      end
-    end else begin
-      tag_pipe_q[0] <= st_tag_q;
-      for (int i = 1; i < TagDelay; i++) begin
-        tag_pipe_q[i] <= tag_pipe_q[i-1];
+  for (genvar j = 0; j < TagDelay; j++) begin : g_tag_pipe
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        tag_pipe_q[j+1] <= '0;
+      end else begin
+        tag_pipe_q[j+1] <= tag_pipe_q[j];
       end
     end
   end
 
   row_tag_t acc_wtag;
-  assign acc_wtag = tag_pipe_q[TagDelay-1];
+  assign acc_wtag = tag_pipe_q[TagDelay];
 
   // ---------------------------------------------------------------- accumulators
   logic [Cols-1:0][AccW-1:0] acc_rdata;
@@ -313,20 +311,24 @@ module serrano_gemm_core
   // Tag of the accumulator row being read, aligned with acc_rdata one cycle later, then carried
   // through the RequantStages lane stages.
   rq_tag_t rq_tag_q;
-  rq_tag_t rq_pipe_q [RequantStages];
+  rq_tag_t rq_pipe_q [RequantStages+1];  // [0] is rq_tag_q, [j] j stages later
+  assign rq_pipe_q[0] = rq_tag_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rq_tag_q <= '0;
-      for (int i = 0; i < RequantStages; i++) begin
-        rq_pipe_q[i] <= '0;
-      end
     end else begin
-      rq_tag_q     <= '{valid: acc_re, out_addr: rq_out_addr, zero_point: rq_zero_point,
-                        act_min: rq_act_min, act_max: rq_act_max};
-      rq_pipe_q[0] <= rq_tag_q;
-      for (int i = 1; i < RequantStages; i++) begin
-        rq_pipe_q[i] <= rq_pipe_q[i-1];
+      rq_tag_q <= '{valid: acc_re, out_addr: rq_out_addr, zero_point: rq_zero_point,
+                    act_min: rq_act_min, act_max: rq_act_max};
+    end
+  end
+
+  for (genvar j = 0; j < RequantStages; j++) begin : g_rq_pipe
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        rq_pipe_q[j+1] <= '0;
+      end else begin
+        rq_pipe_q[j+1] <= rq_pipe_q[j];
       end
     end
   end
@@ -346,7 +348,7 @@ module serrano_gemm_core
     );
   end
 
-  assign out_valid_o = rq_pipe_q[RequantStages-1].valid;
-  assign out_addr_o  = rq_pipe_q[RequantStages-1].out_addr;
+  assign out_valid_o = rq_pipe_q[RequantStages].valid;
+  assign out_addr_o  = rq_pipe_q[RequantStages].out_addr;
 
 endmodule

@@ -4,9 +4,17 @@
 // SystemC needs (one elaboration per process).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <systemc>
 
 int sc_main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
+}
+
+// SystemC prints its banner from sc_elab_and_sim before sc_main runs, unless this variable is set.
+int main(int argc, char** argv) {
+  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
 }

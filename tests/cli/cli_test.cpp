@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// Runs the real `serrano` binary and checks its exit status, its output and its reports.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct CmdRun {
+  int status = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs serrano with `args` (a shell-quoted string) from the source directory.
+CmdRun serrano(const std::string& args) {
+  const std::string tag = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const std::string err_file = "/tmp/serrano_cli_test_" + tag + ".err";
+  const std::string cmd = std::string("cd ") + SERRANO_SOURCE_DIR + " && " + SERRANO_BIN + " " +
+                          args + " 2>" + err_file;
+  CmdRun r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err_file);
+  std::remove(err_file.c_str());
+  return r;
+}
+
+// A bad input: exit status 2 and exactly this one line on stderr, nothing on stdout.
+void expect_error(const std::string& args, const std::string& message) {
+  const CmdRun r = serrano(args);
+  EXPECT_EQ(r.status, 2) << args;
+  EXPECT_EQ(r.err, "serrano: error: " + message + "\n") << args;
+  EXPECT_EQ(r.out, "") << args;
+}
+
+TEST(CliErrors, MissingConfigFile) {
+  expect_error("gemm --arch configs/nope.yaml --m 1 --k 1 --n 1",
+               "configs/nope.yaml: (file): cannot read file");
+}
+
+TEST(CliErrors, ZeroSizedGemm) {
+  expect_error("gemm --arch configs/serrano-edge.yaml --m 0 --k 1 --n 1",
+               "--m: Value 0 not in range 1 to 16777216");
+}
+
+TEST(CliErrors, NonNumericSize) {
+  expect_error("gemm --arch configs/serrano-edge.yaml --m 8 --k x --n 1",
+               "--k: Value x not in range 1 to 16777216");
+}
+
+TEST(CliErrors, MissingRequiredOption) {
+  expect_error("gemm --arch configs/serrano-edge.yaml --m 4 --k 4", "--n is required");
+}
+
+TEST(CliErrors, UnknownOption) {
+  expect_error("gemm --arch configs/serrano-edge.yaml --m 4 --k 4 --n 4 --bogus",
+               "The following argument was not expected: --bogus");
+}
+
+TEST(CliErrors, NoSubcommand) { expect_error("", "A subcommand is required"); }
+
+TEST(CliErrors, ShapeWithoutRtlBuild) {
+  expect_error("gemm --arch configs/serrano-base.yaml --m 64 --k 64 --n 64 --rtl",
+               "no verilated RTL build for a 128x128 array; this binary has: 4x4, 8x8, 8x4, "
+               "16x16, 32x32 (add the shape to SERRANO_RTL_SHAPES and rebuild)");
+}
+
+TEST(CliErrors, GemmThatDoesNotFit) {
+  expect_error("gemm --arch configs/serrano-edge.yaml --m 100000 --k 4096 --n 16",
+               "gemm 100000x4096x16: activations need 25600000 scratchpad rows of 16 bytes (256 "
+               "K tiles x M), the scratchpad has 16384; operands must fit on chip until DMA "
+               "tiling exists");
+}
+
+TEST(CliErrors, RtlAndTimingOnlyConflict) {
+  expect_error("gemm --arch configs/serrano-edge.yaml --m 4 --k 4 --n 4 --rtl --timing-only",
+               "--rtl excludes --timing-only");
+}
+
+TEST(CliErrors, BadConfigValue) {
+  const std::string path = "/tmp/serrano_cli_test_zero_rows.yaml";
+  std::string text = slurp(std::string(SERRANO_SOURCE_DIR) + "/configs/serrano-edge.yaml");
+  const auto at = text.find("rows: 16");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 8, "rows: 0");
+  std::ofstream(path) << text;
+  expect_error("gemm --arch " + path + " --m 4 --k 4 --n 4",
+               path + ": array.rows: must be an integer in [1, 1024], got 0");
+  std::remove(path.c_str());
+}
+
+// The acceptance run: the edge preset, 256^3, RTL and model agree on cycles, golden passes.
+TEST(CliGemm, EdgePresetRtlAndModelAgree) {
+  const std::string json = "/tmp/serrano_cli_test_edge.json";
+  const CmdRun r = serrano("gemm --arch configs/serrano-edge.yaml --m 256 --k 256 --n 256 --rtl "
+                        "--json " + json);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("identical to the model"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(slurp(json));
+  EXPECT_EQ(j["schema"], "serrano.gemm/1");
+  EXPECT_EQ(j["model"]["cycles"], j["rtl"]["cycles"]);
+  EXPECT_GT(j["model"]["cycles"].get<std::uint64_t>(), 65536u);  // >= M*K*N / (R*C)
+  EXPECT_EQ(j["golden_match"], true);
+  EXPECT_EQ(j["cycle_mismatches"], 0);
+  EXPECT_GT(j["utilization"].get<double>(), 0.5);
+  EXPECT_LE(j["utilization"].get<double>(), 1.0);
+  std::remove(json.c_str());
+}
+
+// Same inputs and seed: byte-identical reports.
+TEST(CliGemm, ReportsAreDeterministic) {
+  const std::string a = "/tmp/serrano_cli_test_det_a.json", b = "/tmp/serrano_cli_test_det_b.json";
+  const std::string args = "gemm --arch configs/serrano-edge.yaml --m 40 --k 70 --n 33 --seed 9";
+  ASSERT_EQ(serrano(args + " --json " + a).status, 0);
+  ASSERT_EQ(serrano(args + " --json " + b).status, 0);
+  EXPECT_EQ(slurp(a), slurp(b));
+  EXPECT_FALSE(slurp(a).empty());
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+}
+
+// Timing-only mode reports the same cycles as the functional run, without a golden verdict.
+TEST(CliGemm, TimingOnlyGivesTheSameCycles) {
+  const std::string f = "/tmp/serrano_cli_test_f.json", t = "/tmp/serrano_cli_test_t.json";
+  const std::string args = "gemm --arch configs/serrano-base.yaml --m 300 --k 512 --n 200";
+  ASSERT_EQ(serrano(args + " --json " + f).status, 0);
+  ASSERT_EQ(serrano(args + " --timing-only --json " + t).status, 0);
+  const auto jf = nlohmann::json::parse(slurp(f)), jt = nlohmann::json::parse(slurp(t));
+  EXPECT_EQ(jf["model"]["cycles"], jt["model"]["cycles"]);
+  EXPECT_EQ(jt["model"]["mode"], "timing-only");
+  EXPECT_TRUE(jt["golden_match"].is_null());
+  std::remove(f.c_str());
+  std::remove(t.c_str());
+}
+
+}  // namespace

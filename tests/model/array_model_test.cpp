@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SystemC model end to end: golden data, identical cycles in both modes, clear errors.
+#include <gtest/gtest.h>
+
+#include "arch/arch_config.h"
+#include "model/array_model.h"
+#include "workloads/gemm.h"
+#include "workloads/gemm_check.h"
+
+namespace serrano::model {
+namespace {
+
+arch::ArchConfig config(const std::string& name) {
+  return arch::load_arch_file(std::string(SERRANO_SOURCE_DIR) + "/configs/" + name + ".yaml");
+}
+
+TEST(ArrayModel, MatchesGoldenOnTheBasePreset) {
+  ArrayModel model(config("serrano-base"), ArrayModel::Mode::Functional);
+  for (const auto& [m, k, n] : {std::tuple{1, 768, 768}, {200, 300, 150}, {129, 129, 257}}) {
+    const auto p = workloads::random_gemm_problem(m, k, n, 42);
+    const auto t = workloads::plan_gemm_tiling(m, k, n, model.limits());
+    const auto check = workloads::check_gemm(p, t, model, nullptr);
+    EXPECT_TRUE(check.model_matches_golden) << check.first_mismatch;
+  }
+}
+
+TEST(ArrayModel, TimingOnlyGivesIdenticalCycles) {
+  const arch::ArchConfig cfg = config("serrano-edge");
+  ArrayModel functional(cfg, ArrayModel::Mode::Functional);
+  ArrayModel timing(cfg, ArrayModel::Mode::TimingOnly);
+  for (int i = 0; i < 20; ++i) {
+    const int m = 1 + 23 * i, k = 5 + 13 * i, n = 3 + 11 * i;
+    const auto p = workloads::random_gemm_problem(m, k, n, std::uint64_t(i));
+    const auto t = workloads::plan_gemm_tiling(m, k, n, functional.limits());
+    const isa::ArrayProgram full = workloads::build_gemm_program(p, t);
+    isa::ArrayProgram cmds_only;
+    cmds_only.cmds = full.cmds;
+    cmds_only.output_rows = full.output_rows;
+    const ArrayRunResult a = functional.run(full);
+    const ArrayRunResult b = timing.run(cmds_only);
+    EXPECT_EQ(a.total_cycles, b.total_cycles) << m << "x" << k << "x" << n;
+    EXPECT_EQ(a.issue_cycles, b.issue_cycles);
+    EXPECT_TRUE(b.output.empty());
+  }
+}
+
+TEST(ArrayModel, UtilizationApproachesOneForLargeGemms) {
+  // 512-row streams amortize fill and drain (R + C) and the requant tail.
+  ArrayModel model(config("serrano-edge"), ArrayModel::Mode::TimingOnly);
+  isa::ArrayProgram prog;
+  const auto t = workloads::plan_gemm_tiling(512, 256, 256, model.limits());
+  prog.cmds = workloads::gemm_commands(t, 512, 256, 256, golden::RequantOutput{});
+  prog.output_rows = std::uint64_t(t.n_blocks) * 512;
+  const ArrayRunResult r = model.run(prog);
+  const double util = 512.0 * 256 * 256 / (16.0 * 16 * double(r.total_cycles));
+  EXPECT_GT(util, 0.97);
+  EXPECT_LT(util, 1.0);
+}
+
+void expect_command_error(const isa::ArrayCmd& cmd, const std::string& message) {
+  ArrayModel model(config("test-4x4"), ArrayModel::Mode::Functional);
+  isa::ArrayProgram prog;
+  prog.cmds = {cmd};
+  prog.output_rows = 4;
+  try {
+    model.run(prog);
+    FAIL() << "expected: " << message;
+  } catch (const isa::CommandError& e) {
+    EXPECT_EQ(std::string(e.what()), message);
+  }
+}
+
+TEST(ArrayModel, RejectsZeroRows) {
+  expect_command_error(isa::ArrayCmd::stream(0, 0, 0, false),
+                       "command 0 (stream sp=0 rows=0 acc=0 =): rows must be at least 1");
+}
+
+TEST(ArrayModel, RejectsTileTallerThanTheArray) {
+  expect_command_error(isa::ArrayCmd::preload(0, 5),
+                       "command 0 (preload wb=0 rows=5): a weight tile has at most 4 rows (the "
+                       "array's rows)");
+}
+
+TEST(ArrayModel, RejectsOutOfRangeAccumulatorRows) {
+  expect_command_error(isa::ArrayCmd::stream(0, 8, 250, false),
+                       "command 0 (stream sp=0 rows=8 acc=250 =): accumulator rows [250, 258) "
+                       "exceed its 256 rows");
+}
+
+TEST(ArrayModel, RejectsInvertedClamp) {
+  expect_command_error(isa::ArrayCmd::requant(0, 1, 0, 0, 0, 5, -5),
+                       "command 0 (requant acc=0 rows=1 out=0 qp=0 zp=0 min=5 max=-5): act_min "
+                       "must not exceed act_max");
+}
+
+TEST(ArrayModel, RejectsOutputDataflowForNow) {
+  arch::ArchConfig cfg = config("test-4x4");
+  cfg.array.dataflow = arch::Dataflow::OutputStationary;
+  EXPECT_THROW(ArrayModel(cfg, ArrayModel::Mode::Functional), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace serrano::model
