@@ -101,3 +101,51 @@ TEST(ArrayModel, RejectsOutputDataflowForNow) {
 
 }  // namespace
 }  // namespace serrano::model
+
+namespace serrano::model {
+namespace {
+
+// docs/array-timing.md section 3: the closed form for a tiled GEMM whose blocks all have
+// M_b >= K + 1 rows, whose requants never wait for each other, and whose K is a multiple of R.
+TEST(ArrayModel, TiledGemmFollowsTheClosedForm) {
+  const arch::ArchConfig cfg = config("test-4x4");  // 256 accumulator rows: blocks of <= 128
+  ArrayModel model(cfg, ArrayModel::Mode::TimingOnly);
+  const std::uint64_t R = 4, C = 4;
+  for (const auto& [m, k, n] : {std::tuple{20, 16, 12}, {256, 8, 4}, {5, 4, 9}, {200, 16, 8}}) {
+    const auto t = workloads::plan_gemm_tiling(m, k, n, model.limits());
+    isa::ArrayProgram prog;
+    prog.cmds = workloads::gemm_commands(t, m, k, n, golden::RequantOutput{});
+    prog.output_rows = std::uint64_t(t.n_blocks) * std::uint64_t(m);
+    const std::uint64_t blocks = std::uint64_t(t.n_blocks) * std::uint64_t(t.m_blocks);
+    const std::uint64_t m_last = std::uint64_t(m - (t.m_blocks - 1) * t.m_block_rows);
+    const std::uint64_t rows_all_blocks = std::uint64_t(t.n_blocks) * std::uint64_t(m);
+    const std::uint64_t expected = R + std::uint64_t(t.k_tiles) * rows_all_blocks +
+                                   (blocks - 1) * (R + C + 1 + R) + (R + C + m_last + 5);
+    EXPECT_EQ(model.run(prog).total_cycles, expected) << m << "x" << k << "x" << n;
+  }
+}
+
+}  // namespace
+}  // namespace serrano::model
+
+namespace serrano::model {
+namespace {
+
+// The counter-example in docs/array-timing.md: a short last block after a long one makes the final
+// requant wait for the previous requant's reads.
+TEST(ArrayModel, ShortLastBlockWaitsForThePreviousRequant) {
+  ArrayModel model(config("test-4x4"), ArrayModel::Mode::TimingOnly);
+  const auto t = workloads::plan_gemm_tiling(300, 8, 4, model.limits());
+  isa::ArrayProgram prog;
+  prog.cmds = workloads::gemm_commands(t, 300, 8, 4, golden::RequantOutput{});
+  prog.output_rows = 300;
+  const ArrayRunResult r = model.run(prog);
+  EXPECT_EQ(r.total_cycles, 714u);  // the closed form would say 687
+  // The last requant issues exactly when the previous one has read its 128 rows.
+  const std::size_t last = prog.cmds.size() - 1, prev = last - 5;
+  ASSERT_EQ(prog.cmds[prev].op, isa::ArrayOp::Requant);
+  EXPECT_EQ(r.issue_cycles[last], r.issue_cycles[prev] + 128);
+}
+
+}  // namespace
+}  // namespace serrano::model

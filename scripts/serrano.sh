@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# One entry point for setting up, building, running and testing Serrano on Debian 12.
+#
+#   bash scripts/serrano.sh setup   install the Debian packages that are missing (root), or print
+#                                   the exact apt-get line to run (not root)
+#   bash scripts/serrano.sh build   setup, then configure and build (Release) into build/
+#   bash scripts/serrano.sh run     build, then run the main job (report in reports/)
+#   bash scripts/serrano.sh test    build, then run the whole test suite with CTest
+#
+# Environment: SERRANO_BUILD_DIR (default build), SERRANO_JOBS (default: all cores).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${SERRANO_BUILD_DIR:-$root/build}
+jobs=${SERRANO_JOBS:-$(nproc)}
+
+# Debian 12 packages Serrano needs (README.md says why each one is there).
+packages=(
+  build-essential cmake pkg-config
+  verilator libsystemc-dev
+  libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libbenchmark-dev
+)
+
+setup() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "serrano: all ${#packages[@]} Debian packages are installed"
+    return 0
+  fi
+  local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "serrano: missing Debian packages: ${missing[*]}" >&2
+    echo "serrano: run as root:  $cmd" >&2
+    exit 1
+  fi
+  echo "serrano: installing ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+
+build() {
+  setup
+  cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$build_dir" -j "$jobs"
+}
+
+run_main() {
+  build
+  mkdir -p "$root/reports"
+  # The main job for now: the first feed-forward matmul of a BERT-base layer at sequence length
+  # 128 (128 x 768 x 3072) on the default chip, checked against the golden library.
+  (cd "$root" && "$build_dir/cli/serrano" gemm --arch configs/serrano-base.yaml \
+      --m 128 --k 768 --n 3072 --json reports/gemm.json)
+  echo "serrano: report written to reports/gemm.json"
+}
+
+run_tests() {
+  build
+  ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure --timeout 900
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  build) build ;;
+  run) run_main ;;
+  test) run_tests ;;
+  *)
+    echo "usage: bash scripts/serrano.sh setup|build|run|test" >&2
+    exit 2
+    ;;
+esac
