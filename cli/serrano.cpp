@@ -2,7 +2,6 @@
 // The `serrano` command line. Every user error ends as one line on stderr,
 // "serrano: error: <what>", and a non-zero exit status: 2 for bad input, 1 for a failed check.
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -33,8 +32,3 @@ int sc_main(int argc, char** argv) {
   return exit_code;
 }
 
-// SystemC prints its banner from sc_elab_and_sim before sc_main runs, unless this variable is set.
-int main(int argc, char** argv) {
-  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
-  return sc_core::sc_elab_and_sim(argc, argv);
-}

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "model/array_model.h"
 
 #include <algorithm>
@@ -80,10 +79,20 @@ class Sequencer : public sc_core::sc_module {
 
 }  // namespace
 
+// The sequencer's thread lives as long as the model: run() hands it a program and notifies
+// m_start; sc_start() returns when the thread is back waiting (no events left). Spawning a
+// process per run would cost tens of microseconds, more than a small program's simulation.
 struct ArrayModel::Top : sc_core::sc_module {
+  SC_HAS_PROCESS(Top);
+
   ArrayMemories memories;
   Sequencer sequencer;
   ArrayUnit unit;
+
+  const std::vector<isa::ArrayCmd>* job = nullptr;
+  ArrayRunResult* result = nullptr;
+  std::exception_ptr error;
+  sc_core::sc_event start;
 
   Top(sc_core::sc_module_name name, const arch::ArchConfig& cfg, bool functional)
       : sc_core::sc_module(name),
@@ -91,6 +100,18 @@ struct ArrayModel::Top : sc_core::sc_module {
         unit("array_unit", cfg.array.rows, cfg.array.cols,
              sc_core::sc_time(cfg.cycle_ns(), sc_core::SC_NS), &memories, functional) {
     sequencer.socket.bind(unit.socket);
+    SC_THREAD(runner);
+  }
+
+  void runner() {
+    for (;;) {
+      sc_core::wait(start);
+      try {
+        sequencer.execute(*job, *result);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
   }
 };
 
@@ -133,19 +154,14 @@ ArrayRunResult ArrayModel::run(const isa::ArrayProgram& program) {
   m_top->unit.reset();
 
   ArrayRunResult result;
-  std::exception_ptr error;
-  sc_core::sc_spawn_options opts;
-  sc_core::sc_spawn(
-      [&] {
-        try {
-          m_top->sequencer.execute(program.cmds, result);
-        } catch (...) {
-          error = std::current_exception();
-        }
-      },
-      sc_core::sc_gen_unique_name("run"), &opts);
+  m_top->job = &program.cmds;
+  m_top->result = &result;
+  m_top->error = nullptr;
+  // The first run ends elaboration: let every runner reach its wait before notifying.
+  if (sc_core::sc_get_status() == sc_core::SC_ELABORATION) sc_core::sc_start(sc_core::SC_ZERO_TIME);
+  m_top->start.notify(sc_core::SC_ZERO_TIME);
   sc_core::sc_start();
-  if (error) std::rethrow_exception(error);
+  if (m_top->error) std::rethrow_exception(m_top->error);
 
   result.total_cycles = std::max(m_top->sequencer.last_present(), m_top->unit.idle_cycle());
   if (m_mode == Mode::Functional) result.output = mem.output;
