@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <systemc>
 
+#include "cli/asm_command.h"
 #include "cli/gemm_command.h"
 
 int sc_main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int sc_main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   serrano::cli::add_gemm_command(app, exit_code);
+  serrano::cli::add_asm_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

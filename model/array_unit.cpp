@@ -38,7 +38,8 @@ void ArrayUnit::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& d
 }
 
 void ArrayUnit::execute(const isa::ArrayCmd& cmd, const IssueInfo& info) {
-  const std::size_t R = std::size_t(m_rows), C = std::size_t(m_cols);
+  const std::size_t C = std::size_t(m_cols);
+  const std::size_t W = m_mem->sp_row_bytes != 0 ? m_mem->sp_row_bytes : std::size_t(m_rows);
   switch (cmd.op) {
     case isa::ArrayOp::Preload:
       // Row k of the tile is weight-buffer row src + k; all C columns are loaded.
@@ -52,7 +53,7 @@ void ArrayUnit::execute(const isa::ArrayCmd& cmd, const IssueInfo& info) {
         break;
       }
       // Activation lanes at or above the tile's K are masked in the RTL; the kernel reads K lanes.
-      kernels::matmul_i8(int(cmd.rows), &m_mem->scratchpad[cmd.src * R], m_rows,
+      kernels::matmul_i8(int(cmd.rows), &m_mem->scratchpad[cmd.src * W], int(W),
                          m_buffers[std::size_t(info.buffer)], acc, m_cols, cmd.accumulate);
       break;
     }
@@ -61,7 +62,8 @@ void ArrayUnit::execute(const isa::ArrayCmd& cmd, const IssueInfo& info) {
       golden::RequantOutput out{cmd.zero_point, cmd.act_min, cmd.act_max};
       for (std::size_t m = 0; m < cmd.rows; ++m) {
         const std::int32_t* acc = &m_mem->accumulator[(cmd.src + m) * C];
-        std::int8_t* dst = &m_mem->output[(cmd.dst + m) * C];
+        std::int8_t* dst = m_mem->requant_into_scratchpad ? &m_mem->scratchpad[(cmd.dst + m) * W]
+                                                          : &m_mem->output[(cmd.dst + m) * C];
         for (std::size_t c = 0; c < C; ++c) {
           golden::RequantChannel ch{qp[c].bias, qp[c].multiplier, qp[c].shift};
           dst[c] = golden::requantize(acc[c], ch, out);

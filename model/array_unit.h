@@ -23,11 +23,13 @@ namespace serrano::model {
 
 // Memories of the matrix unit, as plain storage (row-major rows of the widths in ArrayLimits).
 struct ArrayMemories {
-  std::vector<std::int8_t> scratchpad;    // scratchpad_rows x R
+  std::vector<std::int8_t> scratchpad;    // scratchpad_rows x sp_row_bytes
+  std::size_t sp_row_bytes = 0;           // scratchpad row width; 0 means R (the matrix unit alone)
+  bool requant_into_scratchpad = false;   // the whole chip: requant writes scratchpad rows
   std::vector<std::int8_t> weights;       // weight_rows x C
   std::vector<std::int32_t> accumulator;  // accumulator_rows x C
   std::vector<isa::QParam> qparams;       // qparam_rows x C
-  std::vector<std::int8_t> output;        // output rows x C
+  std::vector<std::int8_t> output;        // output rows x C (when not into the scratchpad)
 };
 
 // The payload a transaction carries (generic payload data pointer, TLM_WRITE_COMMAND).
@@ -47,6 +49,7 @@ class ArrayUnit : public sc_core::sc_module {
 
   void reset();
   std::uint64_t idle_cycle() const { return m_timing.idle_cycle(); }
+  void set_functional(bool functional) { m_functional = functional; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
