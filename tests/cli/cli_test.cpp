@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "golden/golden.h"
+#include "io/npy.h"
+
 namespace {
 
 struct CmdRun {
@@ -153,6 +156,72 @@ TEST(CliGemm, TimingOnlyGivesTheSameCycles) {
   EXPECT_TRUE(jt["golden_match"].is_null());
   std::remove(f.c_str());
   std::remove(t.c_str());
+}
+
+// serrano run: tensors in as .npy, the double-buffered example GEMM, the result out as .npy and
+// equal to the golden library; the JSON report and the Perfetto trace have the documented shape.
+TEST(CliRun, DoubleBufferedGemmWithNpyFiles) {
+  std::vector<std::int8_t> a(32 * 64), w(64 * 16);
+  std::uint32_t x = 99;
+  auto next = [&] { return x = x * 1664525u + 1013904223u; };
+  for (auto& v : a) v = std::int8_t(next() >> 24);
+  for (auto& v : w) v = std::int8_t(int(next() >> 25) - 64);
+  std::vector<serrano::golden::RequantChannel> channels;
+  std::vector<std::int32_t> params;
+  for (int c = 0; c < 16; ++c) {
+    const auto q = serrano::golden::quantize_multiplier(0.002 + 0.0001 * c);
+    channels.push_back({std::int32_t(next() % 3001) - 1500, q.multiplier, q.shift});
+    params.insert(params.end(), {channels.back().bias, q.multiplier, q.shift});
+  }
+  const std::string dir = "/tmp/serrano_cli_run_";
+  serrano::io::write_npy(dir + "a.npy", serrano::io::make_i8({32, 64}, a));
+  serrano::io::write_npy(dir + "w.npy", serrano::io::make_i8({64, 16}, w));
+  serrano::io::write_npy(dir + "p.npy", serrano::io::make_i32({16, 3}, params));
+  const CmdRun r = serrano("run examples/gemm_double_buffered.sasm --arch configs/serrano-edge.yaml"
+                           " --load 0x0=" + dir + "a.npy --load 0x1000=" + dir + "w.npy"
+                           " --load 0x2000=" + dir + "p.npy --dump 0x3000:32x16:int8=" + dir +
+                           "out.npy --json " + dir + "report.json --trace " + dir + "trace.json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto out = serrano::io::read_npy(dir + "out.npy");
+  ASSERT_EQ(out.shape, (std::vector<std::size_t>{32, 16}));
+  const auto expected = serrano::golden::linear_i8(32, 64, 16, a.data(), 0, w.data(), channels,
+                                                   serrano::golden::RequantOutput{0, -128, 127});
+  EXPECT_EQ(std::vector<std::uint8_t>(expected.begin(), expected.end()), out.data);
+
+  const auto report = nlohmann::json::parse(slurp(dir + "report.json"));
+  EXPECT_EQ(report["schema"], "serrano.run/1");
+  EXPECT_EQ(report["total_cycles"], 709);  // docs/examples.md
+  EXPECT_EQ(report["units"]["load"]["instructions"], 9);
+
+  const auto trace = nlohmann::json::parse(slurp(dir + "trace.json"));
+  int slices = 0, tracks = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") ++tracks;
+    if (e["ph"] == "X") {
+      ++slices;
+      EXPECT_GE(e["tid"].get<int>(), 1);
+      EXPECT_LE(e["tid"].get<int>(), 3);
+      EXPECT_GE(e["dur"].get<double>(), 0.0);
+    }
+  }
+  EXPECT_EQ(tracks, 3);   // one track per unit
+  EXPECT_EQ(slices, 19);  // one slice per instruction (halt excluded)
+}
+
+TEST(CliRunErrors, MalformedDump) {
+  expect_error("run examples/tile16.sasm --arch configs/serrano-edge.yaml --dump 0x3000=out.npy",
+               "--dump 0x3000=out.npy: expected ADDR:SHAPE:DTYPE=FILE.npy, e.g. "
+               "0x3000:16x16:int8=out.npy");
+}
+
+TEST(CliRunErrors, Deadlock) {
+  const std::string path = "/tmp/serrano_cli_test_deadlock.sasm";
+  std::ofstream(path) << "matmul sp=0 rows=1 acc=0 pop_prev\nhalt\n";
+  expect_error("run " + path + " --arch configs/serrano-edge.yaml",
+               "deadlock: the compute queue waits at instruction 0 (matmul sp=0 rows=1 acc=0 "
+               "pop_prev) for a token on channel load->compute that no remaining instruction "
+               "pushes");
+  std::remove(path.c_str());
 }
 
 }  // namespace
