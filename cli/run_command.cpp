@@ -209,6 +209,16 @@ int run_program(const RunOptions& o) {
   std::printf("  dram         %llu bytes read, %llu bytes written\n",
               static_cast<unsigned long long>(r.dram_read_bytes),
               static_cast<unsigned long long>(r.dram_write_bytes));
+  std::printf("  sram bytes   scratchpad %llu read / %llu written, weight buffer %llu / %llu, "
+              "accumulators %llu / %llu, parameters %llu / %llu\n",
+              static_cast<unsigned long long>(r.sram_read_bytes[0]),
+              static_cast<unsigned long long>(r.sram_write_bytes[0]),
+              static_cast<unsigned long long>(r.sram_read_bytes[1]),
+              static_cast<unsigned long long>(r.sram_write_bytes[1]),
+              static_cast<unsigned long long>(r.sram_read_bytes[2]),
+              static_cast<unsigned long long>(r.sram_write_bytes[2]),
+              static_cast<unsigned long long>(r.sram_read_bytes[3]),
+              static_cast<unsigned long long>(r.sram_write_bytes[3]));
   std::printf("  array        %llu rows streamed, MAC utilization %.4f\n",
               static_cast<unsigned long long>(r.array_stream_rows), array_util);
 
@@ -244,8 +254,8 @@ int run_program(const RunOptions& o) {
     bytes["dram_read"] = r.dram_read_bytes;
     bytes["dram_write"] = r.dram_write_bytes;
     for (int m = 0; m < 4; ++m) {
-      bytes[std::string(mems[m]) + "_dma_write"] = r.sram_write_bytes[m];
-      bytes[std::string(mems[m]) + "_dma_read"] = r.sram_read_bytes[m];
+      bytes[std::string(mems[m]) + "_read"] = r.sram_read_bytes[m];
+      bytes[std::string(mems[m]) + "_write"] = r.sram_write_bytes[m];
     }
     j["bytes"] = bytes;
     std::ofstream out(o.json);

@@ -491,15 +491,29 @@ struct ChipModel::Top : sc_core::sc_module {
   // ---- matrix unit ----
   Executed matrix(const isa::Instruction& inst, std::uint64_t present) {
     isa::ArrayCmd cmd;
+    const std::uint64_t rows = inst.rows;
+    auto* rd = result->sram_read_bytes;
+    auto* wr = result->sram_write_bytes;
+    constexpr auto sp = std::size_t(isa::Mem::Sp), wb = std::size_t(isa::Mem::Wb),
+                   acc = std::size_t(isa::Mem::Acc), qp = std::size_t(isa::Mem::Qp);
     switch (inst.opcode) {
-      case isa::Opcode::Preload: cmd = isa::ArrayCmd::preload(inst.wb_row, inst.rows); break;
+      case isa::Opcode::Preload:
+        cmd = isa::ArrayCmd::preload(inst.wb_row, inst.rows);
+        rd[wb] += rows * C;
+        break;
       case isa::Opcode::Matmul:
         cmd = isa::ArrayCmd::stream(inst.sp_row, inst.rows, inst.acc_row, inst.accumulate);
         result->array_stream_rows += inst.rows;
+        rd[sp] += rows * R;
+        wr[acc] += rows * 4 * C;
+        if (inst.accumulate) rd[acc] += rows * 4 * C;
         break;
       default:
         cmd = isa::ArrayCmd::requant(inst.acc_row, inst.rows, inst.sp_row, inst.qp_row,
                                      inst.zero_point, inst.act_min, inst.act_max);
+        rd[acc] += rows * 4 * C;
+        rd[qp] += 12 * C;
+        wr[sp] += rows * C;
         break;
     }
     ArrayTransaction txn;
@@ -527,6 +541,11 @@ struct ChipModel::Top : sc_core::sc_module {
     const std::uint64_t lanes = std::uint64_t(cfg.vector.lanes);
     const std::uint64_t t = std::max(present, array.idle_cycle());
     const std::uint64_t complete = t + 2 + std::uint64_t(inst.rows) * ((elems + lanes - 1) / lanes);
+    const bool two_operands = inst.vec_op != isa::VecOp::ReluAcc && inst.vec_op != isa::VecOp::ReluSp;
+    const std::uint64_t row_bytes = on_acc ? 4 * elems : elems;
+    const std::size_t m = std::size_t(on_acc ? isa::Mem::Acc : isa::Mem::Sp);
+    result->sram_read_bytes[m] += inst.rows * row_bytes * (two_operands ? 2 : 1);
+    result->sram_write_bytes[m] += inst.rows * row_bytes;
     if (functional) vector_data(inst, on_acc);
     return {t, complete, complete, t - present};
   }

@@ -45,8 +45,9 @@ struct ChipRunResult {
   std::vector<InstructionTiming> timing;  // one per instruction (halt: dispatch only)
   UnitStats load, compute, store;
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // payload bytes
-  std::uint64_t sram_write_bytes[4] = {0, 0, 0, 0};         // by isa::Mem, from DMA loads
-  std::uint64_t sram_read_bytes[4] = {0, 0, 0, 0};          // by isa::Mem, from DMA stores
+  // On-chip traffic by isa::Mem (sp, wb, acc, qp), every agent: DMA, matrix unit, vector unit.
+  std::uint64_t sram_read_bytes[4] = {0, 0, 0, 0};
+  std::uint64_t sram_write_bytes[4] = {0, 0, 0, 0};
   std::uint64_t array_stream_rows = 0;  // activation rows streamed (the array is busy one cycle each)
   std::uint64_t array_macs = 0;         // stream rows x tile rows (K) x C: MAC slots used
   std::vector<std::uint8_t> dram;       // functional mode: the DRAM image after the run

@@ -89,6 +89,14 @@ TEST(ChipModel, Tile16MatchesGoldenInBothModes) {
   EXPECT_EQ(f.dram_read_bytes, 256u + 256u + 192u);
   EXPECT_EQ(f.dram_write_bytes, 256u);
   EXPECT_EQ(f.array_stream_rows, 16u);
+  // Scratchpad: 256 bytes loaded, 16 rows x 16 read by the matmul, 16 x 16 written by the requant,
+  // 256 read by the store. Accumulators: 16 rows x 64 bytes written, then read by the requant.
+  EXPECT_EQ(f.sram_write_bytes[std::size_t(isa::Mem::Sp)], 256u + 256u);
+  EXPECT_EQ(f.sram_read_bytes[std::size_t(isa::Mem::Sp)], 256u + 256u);
+  EXPECT_EQ(f.sram_write_bytes[std::size_t(isa::Mem::Acc)], 1024u);
+  EXPECT_EQ(f.sram_read_bytes[std::size_t(isa::Mem::Acc)], 1024u);
+  EXPECT_EQ(f.sram_read_bytes[std::size_t(isa::Mem::Wb)], 256u);
+  EXPECT_EQ(f.sram_read_bytes[std::size_t(isa::Mem::Qp)], 192u);
 }
 
 TEST(ChipModel, TokenStallStartsComputeWhenTheLoadCompletes) {
