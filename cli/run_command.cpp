@@ -151,7 +151,7 @@ nlohmann::ordered_json trace_json(const isa::Program& prog, const model::ChipRun
 nlohmann::ordered_json unit_json(const model::UnitStats& s) {
   return {{"instructions", s.instructions}, {"busy_cycles", s.busy},
           {"token_stall_cycles", s.token_stall}, {"memory_stall_cycles", s.memory_stall},
-          {"idle_cycles", s.idle}};
+          {"bank_conflict_cycles", s.bank_conflict}, {"idle_cycles", s.idle}};
 }
 
 int run_program(const RunOptions& o) {
@@ -194,16 +194,17 @@ int run_program(const RunOptions& o) {
               prog.code.size(), o.timing_only ? "timing only" : "functional");
   std::printf("  total        %llu cycles (%.3f us at %.2f GHz)\n",
               static_cast<unsigned long long>(r.total_cycles), latency_us, cfg.clock_ghz);
-  std::printf("  %-8s %12s %12s %14s %14s %12s\n", "unit", "instructions", "busy", "token stall",
-              "memory stall", "idle");
+  std::printf("  %-8s %12s %12s %14s %14s %14s %12s\n", "unit", "instructions", "busy",
+              "token stall", "memory stall", "bank conflict", "idle");
   const std::pair<const char*, const model::UnitStats*> units[] = {
       {"load", &r.load}, {"compute", &r.compute}, {"store", &r.store}};
   for (const auto& [name, s] : units) {
-    std::printf("  %-8s %12llu %12llu %14llu %14llu %12llu\n", name,
+    std::printf("  %-8s %12llu %12llu %14llu %14llu %14llu %12llu\n", name,
                 static_cast<unsigned long long>(s->instructions),
                 static_cast<unsigned long long>(s->busy),
                 static_cast<unsigned long long>(s->token_stall),
                 static_cast<unsigned long long>(s->memory_stall),
+                static_cast<unsigned long long>(s->bank_conflict),
                 static_cast<unsigned long long>(s->idle));
   }
   std::printf("  dram         %llu bytes read, %llu bytes written\n",

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <systemc>
@@ -98,6 +99,7 @@ class DramTarget : public sc_core::sc_module {
   std::vector<std::uint8_t> image;
   bool functional = true;
   void reset() { m_timing.reset(); }
+  std::uint64_t latency_cycles() const { return m_timing.latency_cycles(); }
 
  private:
   struct Pending {
@@ -192,6 +194,35 @@ struct ChipModel::Top : sc_core::sc_module {
   std::size_t finished = 0;
   sc_core::sc_time origin;  // cycle 0 of the current run (SystemC time goes on across runs)
 
+  // Completion bookkeeping per queue (finish()).
+  std::uint64_t last_complete[3] = {0, 0, 0}, busy_end[3] = {0, 0, 0};
+  std::vector<bool> completed;
+  sc_core::sc_event completed_ev[3];
+
+  // Bank reservations of the matrix and vector units: [memory sp/wb/acc][port read/write].
+  // Row first_row + step * (x - first_cycle) is accessed in cycle x of [first_cycle, end).
+  struct Reservation {
+    std::uint64_t first_cycle, end;
+    std::int64_t first_row, step;
+    bool all_banks;  // the vector unit holds every bank of the memory
+  };
+  std::vector<Reservation> reserved[3][2];
+
+  // Loads whose DRAM data is on its way: the load writer puts their rows into the SRAM banks.
+  struct PendingLoad {
+    std::size_t index;
+    std::uint64_t start, memory_stall;
+    dram::Transfer transfer;
+    std::vector<unsigned char> data;
+  };
+  std::deque<PendingLoad> load_jobs;
+  sc_core::sc_event load_job_ev;
+
+  void wait_until_mid(std::uint64_t c) {  // half a cycle into cycle c
+    const sc_core::sc_time t = origin + at_cycle(c) + sc_core::sc_time(0.5, sc_core::SC_NS);
+    if (t > sc_core::sc_time_stamp()) sc_core::wait(t - sc_core::sc_time_stamp());
+  }
+
   void wait_until(std::uint64_t c) {
     const sc_core::sc_time t = origin + at_cycle(c);
     if (t > sc_core::sc_time_stamp()) sc_core::wait(t - sc_core::sc_time_stamp());
@@ -220,6 +251,7 @@ struct ChipModel::Top : sc_core::sc_module {
     SC_THREAD(load_unit);
     SC_THREAD(compute_unit);
     SC_THREAD(store_unit);
+    SC_THREAD(load_writer);
   }
 
   std::uint64_t capacity(isa::Mem m) const {
@@ -259,6 +291,12 @@ struct ChipModel::Top : sc_core::sc_module {
     }
     finished = 0;
     res.timing.assign(program.size(), InstructionTiming{});
+    completed.assign(program.size(), false);
+    for (int q = 0; q < 3; ++q) last_complete[q] = busy_end[q] = 0;
+    for (auto& m : reserved) {
+      for (auto& port : m) port.clear();
+    }
+    load_jobs.clear();
     array.reset();
     dram.reset();
     if (functional) {
@@ -340,8 +378,8 @@ struct ChipModel::Top : sc_core::sc_module {
     UnitStats& stats = queue == isa::Queue::Load      ? result->load
                        : queue == isa::Queue::Compute ? result->compute
                                                       : result->store;
-    std::uint64_t ready = 0, last_complete = 0, busy_end = 0;
-    std::deque<std::uint64_t> in_flight;  // DMA: completion cycles of the latest requests
+    std::uint64_t ready = 0;
+    std::deque<std::size_t> in_flight;  // DMA: the latest requests (instruction indices)
     for (;;) {
       while (pending[q].empty()) {
         if (dispatch_done) return;
@@ -351,7 +389,9 @@ struct ChipModel::Top : sc_core::sc_module {
       const isa::Instruction& inst = (*prog)[i];
       std::uint64_t present = std::max(result->timing[i].dispatch + 1, ready);
       if (queue != isa::Queue::Compute && in_flight.size() >= kDmaInFlight) {
-        present = std::max(present, in_flight.front());
+        const std::size_t k = in_flight.front();
+        while (!completed[k]) sc_core::wait(completed_ev[q]);
+        present = std::max(present, result->timing[k].complete);
       }
       const std::uint64_t before_tokens = present;
       const int pops_of[2] = {inst.deps.pop_prev ? pop_prev_channel(queue) : -1,
@@ -372,32 +412,46 @@ struct ChipModel::Top : sc_core::sc_module {
       pending[q].pop_front();
 
       Executed e = execute(i, inst, present);
-      e.complete = std::max(e.complete, last_complete);  // in-order completion per queue
-      last_complete = e.complete;
-      auto& t = result->timing[i];
-      t.start = e.start;
-      t.complete = e.complete;
+      result->timing[i].start = e.start;
       started[i] = true;
       started_ev[q].notify(sc_core::SC_ZERO_TIME);
-      const int pushes_of[2] = {inst.deps.push_prev ? push_prev_channel(queue) : -1,
-                                inst.deps.push_next ? push_next_channel(queue) : -1};
-      for (int ch : pushes_of) {
-        if (ch < 0) continue;
-        push_times[ch].push_back(e.complete);
-        token_ev[ch].notify(sc_core::SC_ZERO_TIME);
-      }
       ready = e.ready;
       if (queue != isa::Queue::Compute) {
-        in_flight.push_back(e.complete);
+        in_flight.push_back(i);
         if (in_flight.size() > kDmaInFlight) in_flight.pop_front();
       }
-      ++stats.instructions;
-      stats.memory_stall += e.memory_stall;
-      const std::uint64_t from = std::max(e.start, busy_end);
-      if (e.complete > from) stats.busy += e.complete - from;
-      busy_end = std::max(busy_end, e.complete);
-      ++finished;
+      // A load completes later, in the load writer, once its rows are in the SRAM banks.
+      if (inst.opcode != isa::Opcode::Load) finish(i, e.start, e.complete, e.memory_stall);
     }
+  }
+
+  // Completion of instruction i: in-order per queue, pushes its tokens, counts the statistics.
+  void finish(std::size_t i, std::uint64_t start, std::uint64_t complete,
+              std::uint64_t memory_stall) {
+    const isa::Instruction& inst = (*prog)[i];
+    const isa::Queue queue = result->timing[i].queue;
+    const auto q = std::size_t(queue);
+    UnitStats& stats = queue == isa::Queue::Load      ? result->load
+                       : queue == isa::Queue::Compute ? result->compute
+                                                      : result->store;
+    complete = std::max(complete, last_complete[q]);  // in-order completion per queue
+    last_complete[q] = complete;
+    result->timing[i].complete = complete;
+    completed[i] = true;
+    completed_ev[q].notify(sc_core::SC_ZERO_TIME);
+    const int pushes_of[2] = {inst.deps.push_prev ? push_prev_channel(queue) : -1,
+                              inst.deps.push_next ? push_next_channel(queue) : -1};
+    for (int ch : pushes_of) {
+      if (ch < 0) continue;
+      push_times[ch].push_back(complete);
+      token_ev[ch].notify(sc_core::SC_ZERO_TIME);
+    }
+    ++stats.instructions;
+    stats.memory_stall += memory_stall;
+    const std::uint64_t from = std::max(start, busy_end[q]);
+    if (complete > from) stats.busy += complete - from;
+    busy_end[q] = std::max(busy_end[q], complete);
+    ++finished;
   }
 
   Executed execute(std::size_t i, const isa::Instruction& inst, std::uint64_t present) {
@@ -415,14 +469,88 @@ struct ChipModel::Top : sc_core::sc_module {
   }
 
   // ---- DMA ----
+  // ---- SRAM banks ----
+  std::uint64_t banks(isa::Mem m) const {
+    switch (m) {
+      case isa::Mem::Sp: return std::uint64_t(cfg.scratchpad.banks);
+      case isa::Mem::Wb: return std::uint64_t(cfg.weight_buffer.banks);
+      case isa::Mem::Acc: return std::uint64_t(cfg.accumulator.banks);
+      case isa::Mem::Qp: return 1;
+    }
+    return 1;
+  }
+
+  void reserve(isa::Mem m, int port, std::uint64_t first_cycle, std::uint64_t count,
+               std::int64_t first_row, std::int64_t step, bool all_banks = false) {
+    if (m == isa::Mem::Qp || count == 0) return;
+    reserved[std::size_t(m)][port].push_back(
+        {first_cycle, first_cycle + count, first_row, step, all_banks});
+  }
+
+  // Whether the matrix or vector unit uses `port` (0 read, 1 write) of the bank holding `row`
+  // in `cycle`. Reservations that ended before `cycle` are dropped on the way.
+  bool bank_busy(isa::Mem m, int port, std::uint64_t row, std::uint64_t cycle) {
+    if (m == isa::Mem::Qp) return false;
+    auto& list = reserved[std::size_t(m)][port];
+    const std::uint64_t nb = banks(m);
+    bool busy = false;
+    std::size_t keep = 0;
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const Reservation& r = list[k];
+      if (r.end <= cycle) continue;  // over for good: DMA rows are placed in increasing cycles
+      list[keep++] = r;
+      if (busy || cycle < r.first_cycle) continue;
+      if (r.all_banks) {
+        busy = true;
+        continue;
+      }
+      const std::int64_t used = r.first_row + r.step * std::int64_t(cycle - r.first_cycle);
+      busy = std::uint64_t(used) % nb == row % nb;
+    }
+    list.resize(keep);
+    return busy;
+  }
+
+  // The first cycle >= `earliest` in which the DMA may use the port of the bank holding `row`.
+  // A cycle is decided half a cycle into the cycle before it, when every matrix- or vector-unit
+  // command that could use it has issued (a command issued in cycle y uses banks from y + 1).
+  std::uint64_t bank_slot(isa::Mem m, int port, std::uint64_t row, std::uint64_t earliest) {
+    std::uint64_t x = earliest;
+    for (;;) {
+      if (x > 0) wait_until_mid(x - 1);
+      if (!bank_busy(m, port, row, x)) return x;
+      ++x;
+    }
+  }
+
+  // ---- DMA ----
+  // A load requests the DRAM in its start cycle; the load writer then puts each row into its bank
+  // as its data arrives. A store first reads its rows from their banks, then writes the DRAM.
   Executed dma(std::size_t i, const isa::Instruction& inst, std::uint64_t present) {
     const bool load = inst.opcode == isa::Opcode::Load;
     const std::size_t bytes = std::size_t(inst.rows) * inst.bytes;
     std::vector<unsigned char> buffer(functional ? bytes : 0);
-    if (functional && !load) read_rows(i, inst, buffer);
+    std::uint64_t request_cycle = present, conflicts = 0;
+    if (!load) {
+      // Rows are read in order, at most one per bank per cycle (several banks in one cycle).
+      std::vector<std::uint64_t> bank_next(banks(inst.mem), present + 1);
+      std::uint64_t x = present + 1, end = present + 1;
+      for (std::uint32_t j = 0; j < inst.rows; ++j) {
+        const std::uint64_t b = (inst.row + j) % bank_next.size();
+        const std::uint64_t earliest = std::max(x, bank_next[b]);
+        const std::uint64_t slot = bank_slot(inst.mem, 0, inst.row + j, earliest);
+        conflicts += slot - earliest;
+        bank_next[b] = slot + 1;
+        x = slot;
+        end = std::max(end, slot + 1);
+      }
+      request_cycle = end;
+      wait_until(request_cycle);
+      if (functional) read_rows(i, inst, buffer);
+    }
 
     DramRequest req;
-    req.cycle = present;
+    req.cycle = request_cycle;
     req.rows = inst.rows;
     req.row_bytes = inst.bytes;
     req.stride = inst.dram_stride;
@@ -437,12 +565,74 @@ struct ChipModel::Top : sc_core::sc_module {
     (load ? load_socket : store_socket)->b_transport(trans, delay);
     trans.clear_extension(&req);
 
-    if (functional && load) write_rows(i, inst, buffer);
     (load ? result->dram_read_bytes : result->dram_write_bytes) += bytes;
     (load ? result->sram_write_bytes : result->sram_read_bytes)[std::size_t(inst.mem)] += bytes;
-    const std::uint64_t complete = std::max(req.result.done, present + 1 + inst.rows);
-    const std::uint64_t stall = req.result.start > present ? req.result.start - present : 0;
-    return {present, complete, present + 1, stall};
+    const std::uint64_t dram_wait =
+        req.result.start > request_cycle ? req.result.start - request_cycle : 0;
+    if (load) {
+      load_jobs.push_back({i, present, dram_wait, req.result, std::move(buffer)});
+      load_job_ev.notify(sc_core::SC_ZERO_TIME);
+      return {present, 0, present + 1, 0};  // completes in the load writer
+    }
+    result->store.bank_conflict += conflicts;
+    // The store engine reads its next rows once these are read.
+    return {present, req.result.done, request_cycle, dram_wait};
+  }
+
+  void load_writer() {
+    for (;;) {
+      sc_core::wait(start_run);
+      run_guarded([this] { write_loads(); });
+    }
+  }
+
+  // Row j of a load arrives start + L + ceil((j + 1) * D / rows) (D: the transfer's data time,
+  // spread evenly over its rows). Rows are written in order, at most one per bank per cycle
+  // (several banks in one cycle), each in the first cycle in which its bank's write port is free.
+  void write_loads() {
+    std::uint64_t next_free = 0;   // rows go in order: none before the previous row's cycle
+    std::vector<std::uint64_t> bank_next[3];  // per memory and bank: next cycle its port is free
+    for (int m = 0; m < 3; ++m) bank_next[m].assign(banks(isa::Mem(m)), 0);
+    for (;;) {
+      while (load_jobs.empty()) {
+        if (dispatch_done && pending[0].empty() && loads_all_issued()) return;
+        sc_core::wait(load_job_ev | dispatched_ev[0]);
+      }
+      PendingLoad job = std::move(load_jobs.front());
+      load_jobs.pop_front();
+      const isa::Instruction& inst = (*prog)[job.index];
+      const dram::Transfer& t = job.transfer;
+      const std::uint64_t latency = dram.latency_cycles();
+      const std::uint64_t first = t.start + latency;
+      const std::uint64_t data_time = t.done > first ? t.done - first : 0;
+      std::uint64_t conflicts = 0, end = 0;
+      for (std::uint32_t j = 0; j < inst.rows; ++j) {
+        const std::uint64_t arrival =
+            first + (std::uint64_t(j + 1) * data_time + inst.rows - 1) / inst.rows;
+        std::uint64_t earliest = std::max(arrival, next_free);
+        std::uint64_t* bank = nullptr;
+        if (inst.mem != isa::Mem::Qp) {
+          auto& nb = bank_next[std::size_t(inst.mem)];
+          bank = &nb[(inst.row + j) % nb.size()];
+          earliest = std::max(earliest, *bank);
+        }
+        const std::uint64_t slot = bank_slot(inst.mem, 1, inst.row + j, earliest);
+        conflicts += slot - earliest;
+        if (bank != nullptr) *bank = slot + 1;
+        next_free = slot;
+        end = std::max(end, slot + 1);
+      }
+      if (functional) write_rows(job.index, inst, job.data);
+      result->load.bank_conflict += conflicts;
+      finish(job.index, job.start, end, job.memory_stall);
+    }
+  }
+
+  bool loads_all_issued() const {
+    for (std::size_t k : members[0]) {
+      if (!started[k]) return false;
+    }
+    return true;
   }
 
   void read_rows(std::size_t, const isa::Instruction& inst, std::vector<unsigned char>& buf) {
@@ -526,8 +716,21 @@ struct ChipModel::Top : sc_core::sc_module {
     trans.set_streaming_width(sizeof(txn));
     sc_core::sc_time ignored = sc_core::SC_ZERO_TIME;  // the chip keeps cycles itself
     array_socket->b_transport(trans, ignored);
-    if (inst.opcode == isa::Opcode::Matmul) {
-      result->array_macs += std::uint64_t(inst.rows) * txn.issued.k * C;
+    // Bank ports the matrix unit uses (docs/array-timing.md gives the cycles).
+    const std::uint64_t t = txn.issued.cycle;
+    switch (inst.opcode) {
+      case isa::Opcode::Preload:  // weight rows read last first, t+1 .. t+K
+        reserve(isa::Mem::Wb, 0, t + 1, rows, std::int64_t(inst.wb_row + inst.rows) - 1, -1);
+        break;
+      case isa::Opcode::Matmul:  // activation row m read at t+1+m, written to acc at t+m+R+C+1
+        result->array_macs += rows * txn.issued.k * C;
+        reserve(isa::Mem::Sp, 0, t + 1, rows, inst.sp_row, 1);
+        reserve(isa::Mem::Acc, 1, t + R + C + 1, rows, inst.acc_row, 1);
+        break;
+      default:  // accumulator row m read at t+1+m, int8 row written to the scratchpad at t+m+5
+        reserve(isa::Mem::Acc, 0, t + 1, rows, inst.acc_row, 1);
+        reserve(isa::Mem::Sp, 1, t + 5, rows, inst.sp_row, 1);
+        break;
     }
     return {txn.issued.cycle, txn.issued.done, txn.issued.cycle + 1,
             txn.issued.cycle - present};
@@ -547,6 +750,10 @@ struct ChipModel::Top : sc_core::sc_module {
     result->sram_read_bytes[m] += inst.rows * row_bytes * (two_operands ? 2 : 1);
     result->sram_write_bytes[m] += inst.rows * row_bytes;
     if (functional) vector_data(inst, on_acc);
+    // The vector unit holds every bank of its memory, both ports, while it runs.
+    const isa::Mem vm = on_acc ? isa::Mem::Acc : isa::Mem::Sp;
+    reserve(vm, 0, t, complete - t, 0, 0, true);
+    reserve(vm, 1, t, complete - t, 0, 0, true);
     return {t, complete, complete, t - present};
   }
 
@@ -588,6 +795,19 @@ ChipModel::ChipModel(const arch::ArchConfig& cfg, Mode mode) : m_cfg(cfg), m_mod
   if (cfg.array.dataflow != arch::Dataflow::WeightStationary) {
     throw std::invalid_argument(
         "array.dataflow: only ws (weight-stationary) is implemented by the model so far");
+  }
+  // The matrix unit moves one whole row per cycle through a bank port (docs/chip-timing.md).
+  const int R = cfg.array.rows, C = cfg.array.cols, W = std::max(R, C);
+  const std::tuple<const char*, int, int, const char*> ports[] = {
+      {"scratchpad", cfg.scratchpad.port_bytes, W, "max(rows, cols) int8"},
+      {"weight_buffer", cfg.weight_buffer.port_bytes, C, "cols int8"},
+      {"accumulator", cfg.accumulator.port_bytes, 4 * C, "cols int32"}};
+  for (const auto& [mem, port, row, what] : ports) {
+    if (port < row) {
+      throw std::invalid_argument(fmt::format(
+          "{}: {}.port_bytes: {} is narrower than one {}-byte row ({}); the matrix unit moves a "
+          "row per cycle", cfg.name, mem, port, row, what));
+    }
   }
   const auto status = sc_core::sc_get_status();
   if (status != sc_core::SC_UNITIALIZED && status != sc_core::SC_ELABORATION) {

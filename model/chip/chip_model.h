@@ -37,6 +37,7 @@ struct UnitStats {
   std::uint64_t busy = 0;          // cycles with at least one instruction of the unit in flight
   std::uint64_t token_stall = 0;   // cycles heads waited for tokens
   std::uint64_t memory_stall = 0;  // DMA: waiting for DRAM; compute: matrix-unit interlocks
+  std::uint64_t bank_conflict = 0; // DMA: cycles its rows waited for an SRAM bank port
   std::uint64_t idle = 0;          // total_cycles - busy
 };
 

@@ -302,3 +302,48 @@ TEST(ChipGeneratedGemm, NonSquare8x4) { check_generated_gemms("test-8x4", 40, 2)
 
 }  // namespace
 }  // namespace serrano::model
+
+namespace serrano::model {
+namespace {
+
+// docs/chip-timing.md, "SRAM banks": a store reads scratchpad rows while a matmul streams rows
+// of the same memory. The matmul reads row m in cycle t+1+m from bank m mod B and always wins;
+// the store reads its rows in order, at most one per bank per cycle, each in the first cycle its
+// bank is free, then writes the DRAM. The rule, written out here as a plain loop, must give the
+// model's cycles exactly.
+TEST(ChipModel, BankConflictsDelayTheDma) {
+  const arch::ArchConfig cfg = config("serrano-edge");  // scratchpad: 4 banks
+  ChipModel chip(cfg, ChipModel::Mode::TimingOnly);
+  const auto prog = assemble(
+      "load.wb row=0 rows=16 bytes=16 dram=0 stride=16 push_next\n"
+      "preload wb=0 rows=16 pop_prev\n"
+      "sync.compute push_next\n"
+      "matmul sp=0 rows=1000 acc=0\n"
+      "store.sp row=2001 rows=64 bytes=16 dram=0x1000 stride=16 pop_prev\n"
+      "halt\n");
+  const ChipRunResult r = chip.run(prog, {}, 0x2000);
+  const std::uint64_t t = r.timing[3].start, s = r.timing[4].start;
+  ASSERT_LT(s + 1, t + 1000) << "the store must overlap the matmul for this test";
+
+  const std::uint64_t B = 4;
+  std::vector<std::uint64_t> bank_next(B, s + 1);
+  std::uint64_t x = s + 1, end = s + 1, conflicts = 0;
+  for (std::uint64_t j = 0; j < 64; ++j) {
+    const std::uint64_t bank = (2001 + j) % B;
+    std::uint64_t c = std::max(x, bank_next[bank]);
+    const std::uint64_t earliest = c;
+    while (c >= t + 1 && c <= t + 1000 && (c - t - 1) % B == bank) ++c;
+    conflicts += c - earliest;
+    bank_next[bank] = c + 1;
+    x = c;
+    end = std::max(end, c + 1);
+  }
+  dram::DramTiming dram(cfg.dram, cfg.clock_ghz);
+  const dram::Transfer w = dram.access(end, 0x1000, 64, 16, 16, true);
+  EXPECT_EQ(r.timing[4].complete, w.done);
+  EXPECT_EQ(r.store.bank_conflict, conflicts);
+  EXPECT_GT(conflicts, 0u);
+}
+
+}  // namespace
+}  // namespace serrano::model

@@ -190,7 +190,7 @@ TEST(CliRun, DoubleBufferedGemmWithNpyFiles) {
 
   const auto report = nlohmann::json::parse(slurp(dir + "report.json"));
   EXPECT_EQ(report["schema"], "serrano.run/1");
-  EXPECT_EQ(report["total_cycles"], 709);  // docs/examples.md
+  EXPECT_EQ(report["total_cycles"], 725);  // docs/examples.md
   EXPECT_EQ(report["units"]["load"]["instructions"], 9);
 
   const auto trace = nlohmann::json::parse(slurp(dir + "trace.json"));
