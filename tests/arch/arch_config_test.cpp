@@ -99,7 +99,8 @@ void expect_round_trip(const ArchConfig& cfg) {
 // ---------------------------------------------------------------------------------------------
 // Presets
 
-const std::vector<std::string> kPresets = {"serrano-edge", "serrano-base", "tpu-v1",
+const std::vector<std::string> kPresets = {"serrano-edge", "serrano-edge-ddr4", "serrano-base",
+                                           "tpu-v1",
                                            "test-4x4",     "test-8x8",     "test-8x4",
                                            "test-16x16",   "test-32x32"};
 

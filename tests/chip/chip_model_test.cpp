@@ -347,3 +347,52 @@ TEST(ChipModel, BankConflictsDelayTheDma) {
 
 }  // namespace
 }  // namespace serrano::model
+
+namespace serrano::model {
+namespace {
+
+// docs/array-timing.md inside the chip: the second preload fills the idle weight buffer while the
+// first matmul streams (it issues right after it), and the second matmul follows the first
+// without a gap when M >= K + 1.
+TEST(ChipModel, PreloadOverlapsTheStreamInsideTheChip) {
+  ChipModel chip(config("serrano-edge"), ChipModel::Mode::TimingOnly);
+  const auto prog = assemble("preload wb=0 rows=16\n"
+                             "matmul sp=0 rows=100 acc=0\n"
+                             "preload wb=16 rows=16\n"
+                             "matmul sp=100 rows=100 acc=0 accumulate\n"
+                             "halt\n");
+  const ChipRunResult r = chip.run(prog, {}, 0);
+  EXPECT_EQ(r.timing[1].start, r.timing[0].start + 16);   // stream waits for its tile: t_p + K
+  EXPECT_EQ(r.timing[2].start, r.timing[1].start + 1);    // preload overlaps the stream
+  EXPECT_EQ(r.timing[3].start, r.timing[1].start + 100);  // back-to-back streams
+  // The last accumulator row is written at t + M + R + C: completion t + M + R + C + 1.
+  EXPECT_EQ(r.timing[3].complete, r.timing[3].start + 100 + 16 + 16 + 1);
+}
+
+TEST(ChipModel, RefusesUnalignedAccumulatorAndParameterDma) {
+  ChipModel chip(config("serrano-edge"), ChipModel::Mode::TimingOnly);
+  try {
+    chip.run(assemble("load.acc row=0 rows=1 bytes=6 dram=0 stride=6\nhalt\n"), {}, 64);
+    FAIL() << "expected an error";
+  } catch (const ChipError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "instruction 0 (load.acc row=0 rows=1 bytes=6 dram=0x0 stride=6): bytes=6 is not a "
+              "whole number of 4-byte acc entries");
+  }
+}
+
+TEST(ChipModel, RefusesPortsNarrowerThanARow) {
+  arch::ArchConfig cfg = config("test-32x32");
+  cfg.scratchpad.port_bytes = 16;
+  try {
+    ChipModel chip(cfg, ChipModel::Mode::TimingOnly);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "test-32x32: scratchpad.port_bytes: 16 is narrower than one 32-byte row (max(rows, "
+              "cols) int8); the matrix unit moves a row per cycle");
+  }
+}
+
+}  // namespace
+}  // namespace serrano::model
