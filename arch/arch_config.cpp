@@ -96,14 +96,10 @@ std::string in_quotes(std::string_view s) { return "\"" + clip(s) + "\""; }
 // that `rows: "16"` reads as the string it is.
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-      return "nothing";
-    case YAML::NodeType::Null:
-      return "null";
-    case YAML::NodeType::Sequence:
-      return "a sequence";
-    case YAML::NodeType::Map:
-      return "a map";
+    case YAML::NodeType::Undefined: return "nothing";
+    case YAML::NodeType::Null: return "null";
+    case YAML::NodeType::Sequence: return "a sequence";
+    case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Scalar:
       return node.Tag() == "!" ? in_quotes(node.Scalar()) : clip(node.Scalar());
   }
@@ -284,8 +280,7 @@ void check_dram(const std::string& source, const DramParams& d) {
     case DramKind::HBM3:
     case DramKind::LPDDR5:
     case DramKind::DDR3:
-    case DramKind::DDR4:
-      break;
+    case DramKind::DDR4: break;
     default:
       fail(source, "dram.kind",
            fmt::format("must be one of hbm3, lpddr5, ddr3, ddr4, got enum value {}",
@@ -522,24 +517,18 @@ ConfigError::ConfigError(const std::string& source, const std::string& field,
 
 const char* to_string(Dataflow d) {
   switch (d) {
-    case Dataflow::WeightStationary:
-      return "ws";
-    case Dataflow::OutputStationary:
-      return "os";
+    case Dataflow::WeightStationary: return "ws";
+    case Dataflow::OutputStationary: return "os";
   }
   return "?";
 }
 
 const char* to_string(DramKind k) {
   switch (k) {
-    case DramKind::HBM3:
-      return "hbm3";
-    case DramKind::LPDDR5:
-      return "lpddr5";
-    case DramKind::DDR3:
-      return "ddr3";
-    case DramKind::DDR4:
-      return "ddr4";
+    case DramKind::HBM3: return "hbm3";
+    case DramKind::LPDDR5: return "lpddr5";
+    case DramKind::DDR3: return "ddr3";
+    case DramKind::DDR4: return "ddr4";
   }
   return "?";
 }

@@ -60,7 +60,9 @@ struct ArchConfig {
   std::string technology;  // name of the energy/area table, e.g. "7nm"
 
   // Derived capacities in rows of the width the array reads or writes.
-  std::uint64_t scratchpad_rows() const { return scratchpad.size_bytes / std::uint64_t(array.rows); }
+  std::uint64_t scratchpad_rows() const {
+    return scratchpad.size_bytes / std::uint64_t(array.rows);
+  }
   std::uint64_t weight_rows() const { return weight_buffer.size_bytes / std::uint64_t(array.cols); }
   std::uint64_t accumulator_rows() const {
     return accumulator.size_bytes / (4ull * std::uint64_t(array.cols));

@@ -7,9 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "arch/arch_config.h"
 #include "model/chip/chip_model.h"
@@ -48,9 +47,10 @@ int sc_main(int argc, char** argv) {
   const workloads::ChipShape shape{cfg.array.rows, cfg.array.cols, timing.rows(isa::Mem::Sp),
                                    timing.rows(isa::Mem::Wb), timing.rows(isa::Mem::Acc)};
 
-  std::printf("chip_speed_bench: serrano-base (%dx%d), double-buffered generated GEMM programs, "
-              "best of %d runs\n",
-              cfg.array.rows, cfg.array.cols, quick ? 1 : 5);
+  std::printf(
+      "chip_speed_bench: serrano-base (%dx%d), double-buffered generated GEMM programs, "
+      "best of %d runs\n",
+      cfg.array.rows, cfg.array.cols, quick ? 1 : 5);
   std::printf("%-8s %-16s %12s %14s %10s %12s %14s\n", "mode", "gemm", "instructions", "cycles",
               "wall s", "cycles/s", "useful MAC/s");
   const std::vector<Case> timing_cases =
@@ -61,28 +61,32 @@ int sc_main(int argc, char** argv) {
     model::ChipRunResult r;
     const double s = best_of(quick ? 1 : 5, [&] { r = timing.run(g.code, {}, g.layout.bytes); });
     const double macs = double(c.m) * c.k * c.n;
-    std::printf("%-8s %-16s %12zu %14llu %10.4f %12.3g %14.3g\n", "timing",
-                (std::to_string(c.m) + "x" + std::to_string(c.k) + "x" + std::to_string(c.n)).c_str(),
-                g.code.size(), static_cast<unsigned long long>(r.total_cycles), s,
-                double(r.total_cycles) / s, macs / s);
+    std::printf(
+        "%-8s %-16s %12zu %14llu %10.4f %12.3g %14.3g\n", "timing",
+        (std::to_string(c.m) + "x" + std::to_string(c.k) + "x" + std::to_string(c.n)).c_str(),
+        g.code.size(), static_cast<unsigned long long>(r.total_cycles), s,
+        double(r.total_cycles) / s, macs / s);
   }
   const std::vector<Case> functional_cases =
-      quick ? std::vector<Case>{{64, 256, 256}} : std::vector<Case>{{128, 768, 768}, {512, 768, 3072}};
+      quick ? std::vector<Case>{{64, 256, 256}}
+            : std::vector<Case>{{128, 768, 768}, {512, 768, 3072}};
   for (const Case& c : functional_cases) {
     const auto problem = workloads::random_gemm_problem(c.m, c.k, c.n, 1);
     const auto g = workloads::gemm_program(c.m, c.k, c.n, shape, 2, problem.out);
     const auto image = workloads::gemm_dram_image(problem, g.layout);
     model::ChipRunResult r;
     const double s = best_of(quick ? 1 : 3, [&] { r = functional.run(g.code, image); });
-    if (workloads::gemm_dram_result(r.dram, g.layout, c.m, c.n) != workloads::gemm_golden(problem)) {
+    if (workloads::gemm_dram_result(r.dram, g.layout, c.m, c.n) !=
+        workloads::gemm_golden(problem)) {
       std::printf("functional result differs from the golden library: stopping\n");
       return 1;
     }
     const double macs = double(c.m) * c.k * c.n;
-    std::printf("%-8s %-16s %12zu %14llu %10.4f %12.3g %14.3g  (golden match)\n", "data",
-                (std::to_string(c.m) + "x" + std::to_string(c.k) + "x" + std::to_string(c.n)).c_str(),
-                g.code.size(), static_cast<unsigned long long>(r.total_cycles), s,
-                double(r.total_cycles) / s, macs / s);
+    std::printf(
+        "%-8s %-16s %12zu %14llu %10.4f %12.3g %14.3g  (golden match)\n", "data",
+        (std::to_string(c.m) + "x" + std::to_string(c.k) + "x" + std::to_string(c.n)).c_str(),
+        g.code.size(), static_cast<unsigned long long>(r.total_cycles), s,
+        double(r.total_cycles) / s, macs / s);
   }
   return 0;
 }

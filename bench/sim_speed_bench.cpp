@@ -219,9 +219,10 @@ void check_same_timing(const std::string& what, const model::ArrayRunResult& ref
     const auto cycle = [i](const model::ArrayRunResult& r) {
       return i < r.issue_cycles.size() ? std::to_string(r.issue_cycles[i]) : "never";
     };
-    throw BenchFailure(fmt::format("{}: command #{} ({}) issued in cycle {}, in the functional "
-                                   "model in cycle {}",
-                                   what, i, cmd, cycle(other), cycle(ref)));
+    throw BenchFailure(
+        fmt::format("{}: command #{} ({}) issued in cycle {}, in the functional "
+                    "model in cycle {}",
+                    what, i, cmd, cycle(other), cycle(ref)));
   }
 }
 
@@ -231,19 +232,18 @@ void check_output(const std::string& what, const workloads::GemmTiling& tiling,
   const auto got = workloads::gemm_result(tiling, problem.m, problem.n, r.output);
   for (std::size_t i = 0; i < golden.size(); ++i) {
     if (got[i] != golden[i]) {
-      throw BenchFailure(fmt::format("{}: output differs from gemm_golden at row {}, column {}: "
-                                     "golden {}, got {}",
-                                     what, i / std::size_t(problem.n), i % std::size_t(problem.n),
-                                     golden[i], got[i]));
+      throw BenchFailure(fmt::format(
+          "{}: output differs from gemm_golden at row {}, column {}: "
+          "golden {}, got {}",
+          what, i / std::size_t(problem.n), i % std::size_t(problem.n), golden[i], got[i]));
     }
   }
 }
 
 CaseResult bench_case(ConfigBench& cb, const GemmSize& size, const TimingPolicy& policy) {
-  const auto tiling = workloads::plan_gemm_tiling(size.m, size.k, size.n,
-                                                  cb.functional->limits());
-  const std::uint64_t seed = (std::uint64_t(size.m) << 40) ^ (std::uint64_t(size.k) << 20) ^
-                             std::uint64_t(size.n);
+  const auto tiling = workloads::plan_gemm_tiling(size.m, size.k, size.n, cb.functional->limits());
+  const std::uint64_t seed =
+      (std::uint64_t(size.m) << 40) ^ (std::uint64_t(size.k) << 20) ^ std::uint64_t(size.n);
   const auto problem = workloads::random_gemm_problem(size.m, size.k, size.n, seed);
   // Programs and golden answer are built before any timing.
   const isa::ArrayProgram full = workloads::build_gemm_program(problem, tiling);
@@ -375,9 +375,10 @@ int run_bench(const Options& opt) {
   std::printf("sim_speed_bench: %s, %u hardware threads, %s; load average %s\n",
               cpu_model().c_str(), std::thread::hardware_concurrency(), compiler().c_str(),
               load_before.c_str());
-  std::printf("time/run: best of %d samples, each a batch of runs lasting >= %.2f s; each "
-              "GEMM checked first (cycles equal, output == golden)\n\n",
-              policy.min_samples, policy.min_sample_s);
+  std::printf(
+      "time/run: best of %d samples, each a batch of runs lasting >= %.2f s; each "
+      "GEMM checked first (cycles equal, output == golden)\n\n",
+      policy.min_samples, policy.min_sample_s);
   print_header();
 
   std::vector<CaseResult> results;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/asm_command.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -9,8 +11,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "isa/assembler.h"
 
@@ -38,9 +38,9 @@ std::vector<std::uint8_t> read_program_file(const std::string& path) {
   const std::streamoff size = in.tellg();
   if (size < 0) throw std::runtime_error(path + ": cannot read file");
   if (std::uint64_t(size) > isa::kMaxBinaryBytes) {
-    throw std::runtime_error(fmt::format(
-        "{}: {} bytes, larger than the largest program ({} instructions, {} bytes)", path, size,
-        isa::kMaxInstructions, isa::kMaxBinaryBytes));
+    throw std::runtime_error(
+        fmt::format("{}: {} bytes, larger than the largest program ({} instructions, {} bytes)",
+                    path, size, isa::kMaxInstructions, isa::kMaxBinaryBytes));
   }
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
   in.seekg(0);

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/gemm_command.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "arch/arch_config.h"
 #include "model/array_model.h"
@@ -38,8 +38,8 @@ std::string thousands(std::uint64_t v) {
 
 int run_gemm(const GemmOptions& o) {
   const arch::ArchConfig cfg = arch::load_arch_file(o.arch);
-  const auto mode = o.timing_only ? model::ArrayModel::Mode::TimingOnly
-                                  : model::ArrayModel::Mode::Functional;
+  const auto mode =
+      o.timing_only ? model::ArrayModel::Mode::TimingOnly : model::ArrayModel::Mode::Functional;
   // Every simulator is made before the first run (one SystemC elaboration per process).
   model::ArrayModel sim(cfg, mode);
   std::unique_ptr<model::IArraySim> rtl;
@@ -71,9 +71,10 @@ int run_gemm(const GemmOptions& o) {
   std::printf("serrano gemm %dx%dx%d (M x K x N) on %s: %dx%d %s array, %.2f GHz\n", o.m, o.k, o.n,
               cfg.name.c_str(), cfg.array.rows, cfg.array.cols, arch::to_string(cfg.array.dataflow),
               cfg.clock_ghz);
-  std::printf("  tiling       %d K tile(s) x %d column block(s) x %d row block(s) of <= %d rows, "
-              "%zu commands\n",
-              tiling.k_tiles, tiling.n_blocks, tiling.m_blocks, tiling.m_block_rows, commands);
+  std::printf(
+      "  tiling       %d K tile(s) x %d column block(s) x %d row block(s) of <= %d rows, "
+      "%zu commands\n",
+      tiling.k_tiles, tiling.n_blocks, tiling.m_blocks, tiling.m_block_rows, commands);
   std::printf("  model        %s cycles (%.3f us)%s\n", thousands(model_run.total_cycles).c_str(),
               latency_us, o.timing_only ? ", timing only" : "");
   if (check && check->rtl) {
@@ -89,7 +90,8 @@ int run_gemm(const GemmOptions& o) {
     if (check->rtl_matches_golden) {
       std::printf(", rtl %s", *check->rtl_matches_golden ? "match" : "MISMATCH");
     }
-    std::printf(" (%s elements, seed %llu)\n", thousands(std::uint64_t(o.m) * std::uint64_t(o.n)).c_str(),
+    std::printf(" (%s elements, seed %llu)\n",
+                thousands(std::uint64_t(o.m) * std::uint64_t(o.n)).c_str(),
                 static_cast<unsigned long long>(o.seed));
     if (!check->ok()) std::printf("  mismatch     %s\n", check->first_mismatch.c_str());
   }
@@ -119,8 +121,7 @@ int run_gemm(const GemmOptions& o) {
     j["useful_macs"] = macs;
     j["utilization"] = utilization;
     if (check) {
-      j["golden_match"] = check->model_matches_golden &&
-                          check->rtl_matches_golden.value_or(true);
+      j["golden_match"] = check->model_matches_golden && check->rtl_matches_golden.value_or(true);
       j["data_mismatches"] = check->data_mismatches;
       j["cycle_mismatches"] = check->cycle_mismatches;
       if (!check->ok()) j["first_mismatch"] = check->first_mismatch;
@@ -140,14 +141,18 @@ int run_gemm(const GemmOptions& o) {
 void add_gemm_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<GemmOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "gemm", "Run an int8 GEMM (a linear layer with requantization) on a chip config and check "
-              "it against the golden library");
-  cmd->add_option("--arch", opts->arch, "Architecture config (YAML), e.g. configs/serrano-edge.yaml")
+      "gemm",
+      "Run an int8 GEMM (a linear layer with requantization) on a chip config and check "
+      "it against the golden library");
+  cmd->add_option("--arch", opts->arch,
+                  "Architecture config (YAML), e.g. configs/serrano-edge.yaml")
       ->required();
   cmd->add_option("--m", opts->m, "Rows of activations (tokens)")
-      ->required()->check(CLI::Range(1, 1 << 24));
+      ->required()
+      ->check(CLI::Range(1, 1 << 24));
   cmd->add_option("--k", opts->k, "Contraction depth (input channels)")
-      ->required()->check(CLI::Range(1, 1 << 24));
+      ->required()
+      ->check(CLI::Range(1, 1 << 24));
   cmd->add_option("--n", opts->n, "Output channels")->required()->check(CLI::Range(1, 1 << 24));
   cmd->add_option("--seed", opts->seed, "Seed of the random operands and requant parameters");
   cmd->add_flag("--rtl", opts->rtl, "Also run the verilated RTL and compare data and cycles");

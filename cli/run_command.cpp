@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/run_command.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "arch/arch_config.h"
 #include "io/npy.h"
@@ -88,7 +88,8 @@ Dump parse_dump(const std::string& spec) {
   const auto c1 = spec.find(':');
   const auto c2 = c1 == std::string::npos ? c1 : spec.find(':', c1 + 1);
   if (eq == std::string::npos || c2 == std::string::npos || c2 > eq) {
-    throw std::invalid_argument("--dump " + spec + ": expected ADDR:SHAPE:DTYPE=FILE.npy, "
+    throw std::invalid_argument("--dump " + spec +
+                                ": expected ADDR:SHAPE:DTYPE=FILE.npy, "
                                 "e.g. 0x3000:16x16:int8=out.npy");
   }
   Dump d;
@@ -108,8 +109,8 @@ Dump parse_dump(const std::string& spec) {
   } else if (dtype == "int32") {
     d.dtype = io::DType::I32;
   } else {
-    throw std::invalid_argument("--dump " + spec + ": dtype must be int8 or int32, got '" +
-                                dtype + "'");
+    throw std::invalid_argument("--dump " + spec + ": dtype must be int8 or int32, got '" + dtype +
+                                "'");
   }
   d.path = spec.substr(eq + 1);
   if (d.bytes() > kMaxDramBytes) throw std::invalid_argument("--dump " + spec + ": too large");
@@ -121,10 +122,15 @@ nlohmann::ordered_json trace_json(const isa::Program& prog, const model::ChipRun
                                   const arch::ArchConfig& cfg) {
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
   const char* tracks[] = {"load DMA", "compute (matrix + vector)", "store DMA"};
-  events.push_back({{"ph", "M"}, {"pid", 1}, {"name", "process_name"},
+  events.push_back({{"ph", "M"},
+                    {"pid", 1},
+                    {"name", "process_name"},
                     {"args", {{"name", "serrano chip: " + cfg.name}}}});
   for (int t = 0; t < 3; ++t) {
-    events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", t + 1}, {"name", "thread_name"},
+    events.push_back({{"ph", "M"},
+                      {"pid", 1},
+                      {"tid", t + 1},
+                      {"name", "thread_name"},
                       {"args", {{"name", tracks[t]}}}});
   }
   const double us_per_cycle = cfg.cycle_ns() / 1000.0;
@@ -132,32 +138,33 @@ nlohmann::ordered_json trace_json(const isa::Program& prog, const model::ChipRun
     if (prog.code[i].opcode == isa::Opcode::Halt) continue;
     const auto& t = r.timing[i];
     const auto label = prog.labels.find(i);
-    events.push_back(
-        {{"ph", "X"}, {"pid", 1}, {"tid", int(t.queue) + 1},
-         {"name", isa::mnemonic(prog.code[i])},
-         {"ts", double(t.start) * us_per_cycle},
-         {"dur", double(t.complete - t.start) * us_per_cycle},
-         {"args",
-          {{"index", i},
-           {"text", isa::to_text(prog.code[i])},
-           {"label", label == prog.labels.end() ? "" : label->second},
-           {"dispatch_cycle", t.dispatch},
-           {"start_cycle", t.start},
-           {"complete_cycle", t.complete}}}});
+    events.push_back({{"ph", "X"},
+                      {"pid", 1},
+                      {"tid", int(t.queue) + 1},
+                      {"name", isa::mnemonic(prog.code[i])},
+                      {"ts", double(t.start) * us_per_cycle},
+                      {"dur", double(t.complete - t.start) * us_per_cycle},
+                      {"args",
+                       {{"index", i},
+                        {"text", isa::to_text(prog.code[i])},
+                        {"label", label == prog.labels.end() ? "" : label->second},
+                        {"dispatch_cycle", t.dispatch},
+                        {"start_cycle", t.start},
+                        {"complete_cycle", t.complete}}}});
   }
   return {{"displayTimeUnit", "ns"}, {"traceEvents", events}};
 }
 
 nlohmann::ordered_json unit_json(const model::UnitStats& s) {
-  return {{"instructions", s.instructions}, {"busy_cycles", s.busy},
-          {"token_stall_cycles", s.token_stall}, {"memory_stall_cycles", s.memory_stall},
+  return {{"instructions", s.instructions},          {"busy_cycles", s.busy},
+          {"token_stall_cycles", s.token_stall},     {"memory_stall_cycles", s.memory_stall},
           {"bank_conflict_cycles", s.bank_conflict}, {"idle_cycles", s.idle}};
 }
 
 int run_program(const RunOptions& o) {
   const arch::ArchConfig cfg = arch::load_arch_file(o.arch);
-  const auto mode = o.timing_only ? model::ChipModel::Mode::TimingOnly
-                                  : model::ChipModel::Mode::Functional;
+  const auto mode =
+      o.timing_only ? model::ChipModel::Mode::TimingOnly : model::ChipModel::Mode::Functional;
   model::ChipModel chip(cfg, mode);
   const isa::Program prog = load_program(o.program);
 
@@ -176,9 +183,10 @@ int run_program(const RunOptions& o) {
   for (const auto& l : loads) size = std::max<std::uint64_t>(size, l.addr + l.array.data.size());
   for (const auto& d : dumps) size = std::max(size, d.addr + d.bytes());
   if (size > kMaxDramBytes) {
-    throw std::invalid_argument(fmt::format("the program and tensors need {} bytes of DRAM, more "
-                                            "than the {} bytes a run may allocate",
-                                            size, kMaxDramBytes));
+    throw std::invalid_argument(
+        fmt::format("the program and tensors need {} bytes of DRAM, more "
+                    "than the {} bytes a run may allocate",
+                    size, kMaxDramBytes));
   }
   std::vector<std::uint8_t> dram(o.timing_only ? 0 : size, 0);  // timing only: no data
   for (const auto& l : loads) {
@@ -210,16 +218,17 @@ int run_program(const RunOptions& o) {
   std::printf("  dram         %llu bytes read, %llu bytes written\n",
               static_cast<unsigned long long>(r.dram_read_bytes),
               static_cast<unsigned long long>(r.dram_write_bytes));
-  std::printf("  sram bytes   scratchpad %llu read / %llu written, weight buffer %llu / %llu, "
-              "accumulators %llu / %llu, parameters %llu / %llu\n",
-              static_cast<unsigned long long>(r.sram_read_bytes[0]),
-              static_cast<unsigned long long>(r.sram_write_bytes[0]),
-              static_cast<unsigned long long>(r.sram_read_bytes[1]),
-              static_cast<unsigned long long>(r.sram_write_bytes[1]),
-              static_cast<unsigned long long>(r.sram_read_bytes[2]),
-              static_cast<unsigned long long>(r.sram_write_bytes[2]),
-              static_cast<unsigned long long>(r.sram_read_bytes[3]),
-              static_cast<unsigned long long>(r.sram_write_bytes[3]));
+  std::printf(
+      "  sram bytes   scratchpad %llu read / %llu written, weight buffer %llu / %llu, "
+      "accumulators %llu / %llu, parameters %llu / %llu\n",
+      static_cast<unsigned long long>(r.sram_read_bytes[0]),
+      static_cast<unsigned long long>(r.sram_write_bytes[0]),
+      static_cast<unsigned long long>(r.sram_read_bytes[1]),
+      static_cast<unsigned long long>(r.sram_write_bytes[1]),
+      static_cast<unsigned long long>(r.sram_read_bytes[2]),
+      static_cast<unsigned long long>(r.sram_write_bytes[2]),
+      static_cast<unsigned long long>(r.sram_read_bytes[3]),
+      static_cast<unsigned long long>(r.sram_write_bytes[3]));
   std::printf("  array        %llu rows streamed, MAC utilization %.4f\n",
               static_cast<unsigned long long>(r.array_stream_rows), array_util);
 
@@ -246,10 +255,11 @@ int run_program(const RunOptions& o) {
     j["arch"] = cfg.name;
     j["mode"] = o.timing_only ? "timing-only" : "functional";
     j["instructions"] = prog.code.size();
-    j["units"] = {{"load", unit_json(r.load)}, {"compute", unit_json(r.compute)},
+    j["units"] = {{"load", unit_json(r.load)},
+                  {"compute", unit_json(r.compute)},
                   {"store", unit_json(r.store)}};
-    j["array"] = {{"stream_rows", r.array_stream_rows}, {"macs", r.array_macs},
-                  {"utilization", array_util}};
+    j["array"] = {
+        {"stream_rows", r.array_stream_rows}, {"macs", r.array_macs}, {"utilization", array_util}};
     const char* mems[] = {"scratchpad", "weight_buffer", "accumulator", "parameters"};
     nlohmann::ordered_json bytes;
     bytes["dram_read"] = r.dram_read_bytes;
@@ -270,8 +280,8 @@ int run_program(const RunOptions& o) {
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RunOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "run", "Run an ISA program (.sasm or .sbin) on the whole-chip model");
+  CLI::App* cmd =
+      app.add_subcommand("run", "Run an ISA program (.sasm or .sbin) on the whole-chip model");
   cmd->add_option("program", opts->program, "Program: assembly (.sasm) or binary (.sbin)")
       ->required();
   cmd->add_option("--arch", opts->arch, "Architecture config (YAML)")->required();

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `serrano` command line. Every user error ends as one line on stderr,
 // "serrano: error: <what>", and a non-zero exit status: 2 for bad input, 1 for a failed check.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-
-#include <CLI/CLI.hpp>
 #include <systemc>
 
 #include "cli/asm_command.h"
@@ -35,4 +34,3 @@ int sc_main(int argc, char** argv) {
   }
   return exit_code;
 }
-

@@ -459,12 +459,9 @@ std::size_t item_size(DType t) { return t == DType::I8 ? 1 : 4; }
 
 const char* descr(DType t) {
   switch (t) {
-    case DType::I8:
-      return "|i1";
-    case DType::I32:
-      return "<i4";
-    case DType::F32:
-      return "<f4";
+    case DType::I8: return "|i1";
+    case DType::I32: return "<i4";
+    case DType::F32: return "<f4";
   }
   return "?";
 }

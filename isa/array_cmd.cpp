@@ -123,8 +123,8 @@ void validate_program(const ArrayProgram& p, const ArrayLimits& lim) {
     }
   }
   if (p.output_rows > lim.output_rows) {
-    image_fail(fmt::format("{} output rows exceed the limit of {}", p.output_rows,
-                           lim.output_rows));
+    image_fail(
+        fmt::format("{} output rows exceed the limit of {}", p.output_rows, lim.output_rows));
   }
   for (std::size_t i = 0; i < p.cmds.size(); ++i) validate_command(p.cmds[i], i, lim);
 }

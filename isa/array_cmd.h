@@ -30,12 +30,12 @@ enum class ArrayOp : std::uint8_t {
 
 struct ArrayCmd {
   ArrayOp op = ArrayOp::Preload;
-  std::uint32_t rows = 0;    // K (preload) or M (stream, requant); 1 .. kMaxCmdRows
-  std::uint32_t src = 0;     // first row: weight buffer (preload), scratchpad (stream),
-                             // accumulator (requant)
-  std::uint32_t dst = 0;     // first row: accumulator (stream), output (requant)
-  std::uint32_t qp_row = 0;  // requant: row of the per-channel parameter memory
-  bool accumulate = false;   // stream: add to the accumulators instead of overwriting
+  std::uint32_t rows = 0;      // K (preload) or M (stream, requant); 1 .. kMaxCmdRows
+  std::uint32_t src = 0;       // first row: weight buffer (preload), scratchpad (stream),
+                               // accumulator (requant)
+  std::uint32_t dst = 0;       // first row: accumulator (stream), output (requant)
+  std::uint32_t qp_row = 0;    // requant: row of the per-channel parameter memory
+  bool accumulate = false;     // stream: add to the accumulators instead of overwriting
   std::int8_t zero_point = 0;  // requant: output zero point
   std::int8_t act_min = -128;  // requant: clamp bounds
   std::int8_t act_max = 127;
@@ -57,13 +57,13 @@ struct QParam {
 
 // What a matrix unit holds: its shape and the capacity of each memory in rows.
 struct ArrayLimits {
-  int rows = 0;                     // R
-  int cols = 0;                     // C
-  std::uint64_t scratchpad_rows = 0;  // rows of R int8
-  std::uint64_t weight_rows = 0;      // rows of C int8
-  std::uint64_t accumulator_rows = 0; // rows of C int32
+  int rows = 0;                        // R
+  int cols = 0;                        // C
+  std::uint64_t scratchpad_rows = 0;   // rows of R int8
+  std::uint64_t weight_rows = 0;       // rows of C int8
+  std::uint64_t accumulator_rows = 0;  // rows of C int32
   std::uint64_t qparam_rows = kQParamDepth;
-  std::uint64_t output_rows = 0;      // rows of C int8 the requant may address
+  std::uint64_t output_rows = 0;  // rows of C int8 the requant may address
 };
 
 // The initial memory contents and the command list of one run of the matrix unit.

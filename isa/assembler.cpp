@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "isa/assembler.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <limits>
 #include <optional>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace serrano::isa {
 
@@ -201,10 +201,10 @@ class Assembler {
         set_operand(inst, f->operand, v);
         continue;
       }
-      bool* flag = w == "pop_prev"    ? &inst.deps.pop_prev
-                   : w == "pop_next"  ? &inst.deps.pop_next
-                   : w == "push_prev" ? &inst.deps.push_prev
-                   : w == "push_next" ? &inst.deps.push_next
+      bool* flag = w == "pop_prev"                               ? &inst.deps.pop_prev
+                   : w == "pop_next"                             ? &inst.deps.pop_next
+                   : w == "push_prev"                            ? &inst.deps.push_prev
+                   : w == "push_next"                            ? &inst.deps.push_next
                    : (w == "accumulate" && form->has_accumulate) ? &inst.accumulate
                                                                  : nullptr;
       if (flag == nullptr) {
@@ -305,8 +305,8 @@ std::string disassemble(const Program& program) {
 std::vector<std::uint8_t> write_binary(const Program& program) {
   const std::size_t n = program.code.size();
   if (n > kMaxInstructions) {
-    throw EncodeError(fmt::format("{} instructions, more than the limit of {}", n,
-                                  kMaxInstructions));
+    throw EncodeError(
+        fmt::format("{} instructions, more than the limit of {}", n, kMaxInstructions));
   }
   std::vector<std::uint8_t> out(kBinaryHeaderBytes + n * kInstructionBytes, 0);
   for (std::size_t i = 0; i < kMagicBytes; ++i) out[i] = std::uint8_t(kBinaryMagic[i]);
@@ -342,9 +342,10 @@ Program read_binary(const std::vector<std::uint8_t>& bytes, const std::string& n
   }
   const std::uint64_t expected = kBinaryHeaderBytes + count * kInstructionBytes;
   if (bytes.size() != expected) {
-    throw DecodeError(fmt::format("{}: size mismatch: header claims {} instructions ({} bytes), "
-                                  "the file has {} bytes",
-                                  name, count, expected, bytes.size()));
+    throw DecodeError(
+        fmt::format("{}: size mismatch: header claims {} instructions ({} bytes), "
+                    "the file has {} bytes",
+                    name, count, expected, bytes.size()));
   }
   Program program;
   program.code.reserve(std::size_t(count));

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "isa/instruction.h"
 
-#include <limits>
-
 #include <fmt/format.h>
+
+#include <limits>
 
 namespace serrano::isa {
 
@@ -30,8 +30,11 @@ OperandField w0rows() { return {Operand::Rows, 0, 32, 16}; }
 OperandField w1(Operand op, std::uint8_t lsb, std::uint8_t width) { return {op, 1, lsb, width}; }
 
 std::vector<Form> make_forms() {
-  const std::vector<OperandField> dma = {w0a(Operand::Row), w0rows(), {Operand::Bytes, 0, 48, 16},
-                                         w1(Operand::Dram, 0, 40), w1(Operand::Stride, 40, 24)};
+  const std::vector<OperandField> dma = {w0a(Operand::Row),
+                                         w0rows(),
+                                         {Operand::Bytes, 0, 48, 16},
+                                         w1(Operand::Dram, 0, 40),
+                                         w1(Operand::Stride, 40, 24)};
   const std::vector<OperandField> vec2 = {w0a(Operand::Dst), w1(Operand::A, 0, 20),
                                           w1(Operand::B, 20, 20), w0rows()};
   const std::vector<OperandField> vec1 = {w0a(Operand::Dst), w1(Operand::A, 0, 20), w0rows()};
@@ -173,8 +176,8 @@ bool operator==(const Instruction& x, const Instruction& y) {
          x.bytes == y.bytes && x.dram_addr == y.dram_addr && x.dram_stride == y.dram_stride &&
          x.wb_row == y.wb_row && x.sp_row == y.sp_row && x.acc_row == y.acc_row &&
          x.accumulate == y.accumulate && x.qp_row == y.qp_row && x.zero_point == y.zero_point &&
-         x.act_min == y.act_min && x.act_max == y.act_max && x.dst == y.dst &&
-         x.src_a == y.src_a && x.src_b == y.src_b && x.imm == y.imm;
+         x.act_min == y.act_min && x.act_max == y.act_max && x.dst == y.dst && x.src_a == y.src_a &&
+         x.src_b == y.src_b && x.imm == y.imm;
 }
 bool operator!=(const Instruction& x, const Instruction& y) { return !(x == y); }
 
@@ -213,11 +216,21 @@ const char* to_string(Mem m) {
 
 const OperandInfo& info(Operand op) {
   static const OperandInfo table[kOperandCount] = {
-      {"row", 0, kMaxRow},         {"rows", 1, kMaxRowCount},   {"bytes", 1, kMaxBytes},
-      {"dram", 0, kMaxDramAddr},   {"stride", 0, kMaxDramStride}, {"wb", 0, kMaxRow},
-      {"sp", 0, kMaxRow},          {"acc", 0, kMaxRow},         {"qp", 0, kMaxQpRow},
-      {"zp", -128, 127},           {"min", -128, 127},          {"max", -128, 127},
-      {"dst", 0, kMaxRow},         {"a", 0, kMaxRow},           {"b", 0, kMaxRow},
+      {"row", 0, kMaxRow},
+      {"rows", 1, kMaxRowCount},
+      {"bytes", 1, kMaxBytes},
+      {"dram", 0, kMaxDramAddr},
+      {"stride", 0, kMaxDramStride},
+      {"wb", 0, kMaxRow},
+      {"sp", 0, kMaxRow},
+      {"acc", 0, kMaxRow},
+      {"qp", 0, kMaxQpRow},
+      {"zp", -128, 127},
+      {"min", -128, 127},
+      {"max", -128, 127},
+      {"dst", 0, kMaxRow},
+      {"a", 0, kMaxRow},
+      {"b", 0, kMaxRow},
       {"imm", -128, 127},
   };
   return table[static_cast<std::size_t>(op)];
@@ -326,8 +339,8 @@ std::string check_deps(const Form& form, const Deps& deps) {
     if (deps.push_next) return bad("push_next", why);
     return "";
   }
-  const Queue q = form.opcode == Opcode::Sync ? Queue(form.func)
-                  : form.opcode == Opcode::Load ? Queue::Load
+  const Queue q = form.opcode == Opcode::Sync    ? Queue(form.func)
+                  : form.opcode == Opcode::Load  ? Queue::Load
                   : form.opcode == Opcode::Store ? Queue::Store
                                                  : Queue::Compute;
   if (q == Queue::Load) {
@@ -356,19 +369,19 @@ void validate(const Instruction& inst) {
   const Form& form = form_of(inst);
   // Func-derived fields of other opcodes stay at their defaults.
   if (form.opcode != Opcode::Sync && inst.sync_queue != Queue::Load) {
-    throw EncodeError(fmt::format("{}: sync_queue must be left at load (the default)",
-                                  form.mnemonic));
+    throw EncodeError(
+        fmt::format("{}: sync_queue must be left at load (the default)", form.mnemonic));
   }
   if (form.opcode != Opcode::Load && form.opcode != Opcode::Store && inst.mem != Mem::Sp) {
     throw EncodeError(fmt::format("{}: mem must be left at sp (the default)", form.mnemonic));
   }
   if (form.opcode != Opcode::Vec && inst.vec_op != VecOp::AddAcc) {
-    throw EncodeError(fmt::format("{}: vec_op must be left at vadd.acc (the default)",
-                                  form.mnemonic));
+    throw EncodeError(
+        fmt::format("{}: vec_op must be left at vadd.acc (the default)", form.mnemonic));
   }
   if (inst.dram_addr > kMaxDramAddr && field_of(form, Operand::Dram) != nullptr) {
-    throw EncodeError(fmt::format("{}: dram={} out of range 0 .. {}", form.mnemonic,
-                                  inst.dram_addr, kMaxDramAddr));
+    throw EncodeError(fmt::format("{}: dram={} out of range 0 .. {}", form.mnemonic, inst.dram_addr,
+                                  kMaxDramAddr));
   }
   for (std::size_t i = 0; i < kOperandCount; ++i) {
     const auto op = Operand(i);

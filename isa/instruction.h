@@ -14,9 +14,9 @@ inline constexpr unsigned kIsaVersion = 1;
 inline constexpr std::size_t kInstructionBytes = 16;
 
 // Largest values of the fields (docs/isa.md, "Encoding").
-inline constexpr std::uint32_t kMaxRow = (1u << 20) - 1;            // a 20-bit row address
-inline constexpr std::uint32_t kMaxRowCount = (1u << 16) - 1;       // rows=
-inline constexpr std::uint32_t kMaxBytes = (1u << 16) - 1;          // bytes=
+inline constexpr std::uint32_t kMaxRow = (1u << 20) - 1;       // a 20-bit row address
+inline constexpr std::uint32_t kMaxRowCount = (1u << 16) - 1;  // rows=
+inline constexpr std::uint32_t kMaxBytes = (1u << 16) - 1;     // bytes=
 inline constexpr std::uint64_t kMaxDramAddr = (std::uint64_t(1) << 40) - 1;
 inline constexpr std::uint32_t kMaxDramStride = (1u << 24) - 1;
 inline constexpr std::uint32_t kMaxQpRow = (1u << 8) - 1;
@@ -83,10 +83,10 @@ struct Instruction {
   std::int8_t zero_point = 0;      // requant: output zero point (zp=)
   std::int8_t act_min = 0;         // requant: clamp bounds (min=, max=)
   std::int8_t act_max = 0;
-  std::uint32_t dst = 0;           // vec: first destination row (dst=)
-  std::uint32_t src_a = 0;         // vec: first row of operand a (a=)
-  std::uint32_t src_b = 0;         // vec: first row of operand b (b=)
-  std::int8_t imm = 0;             // vec: int8 immediate (imm=, vrelu.sp only)
+  std::uint32_t dst = 0;    // vec: first destination row (dst=)
+  std::uint32_t src_a = 0;  // vec: first row of operand a (a=)
+  std::uint32_t src_b = 0;  // vec: first row of operand b (b=)
+  std::int8_t imm = 0;      // vec: int8 immediate (imm=, vrelu.sp only)
 };
 
 bool operator==(const Deps& x, const Deps& y);
@@ -138,7 +138,22 @@ const char* to_string(Mem m);      // "sp", "wb", "acc", "qp"
 
 // An operand `key=value` of the assembly syntax; each maps to one field of Instruction.
 enum class Operand : std::uint8_t {
-  Row, Rows, Bytes, Dram, Stride, Wb, Sp, Acc, Qp, Zp, Min, Max, Dst, A, B, Imm
+  Row,
+  Rows,
+  Bytes,
+  Dram,
+  Stride,
+  Wb,
+  Sp,
+  Acc,
+  Qp,
+  Zp,
+  Min,
+  Max,
+  Dst,
+  A,
+  B,
+  Imm
 };
 inline constexpr std::size_t kOperandCount = 16;
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model/array_model.h"
 
-#include <algorithm>
-#include <stdexcept>
-
-#include <systemc>
-#include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <systemc>
+#include <tlm>
 
 #include "model/array_unit.h"
 

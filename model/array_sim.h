@@ -17,10 +17,10 @@ namespace serrano::model {
 struct ArrayRunResult {
   std::uint64_t total_cycles = 0;           // first command presented in cycle 0; first idle cycle
   std::vector<std::uint64_t> issue_cycles;  // per command, the cycle it was accepted
-  std::vector<std::int8_t> output;          // output_rows x C, requantized rows (timing-only: empty)
-  std::uint64_t stream_rows = 0;            // activation rows pushed through the array
-  std::uint64_t preload_rows = 0;           // weight rows shifted into the array
-  std::uint64_t requant_rows = 0;           // accumulator rows requantized
+  std::vector<std::int8_t> output;  // output_rows x C, requantized rows (timing-only: empty)
+  std::uint64_t stream_rows = 0;    // activation rows pushed through the array
+  std::uint64_t preload_rows = 0;   // weight rows shifted into the array
+  std::uint64_t requant_rows = 0;   // accumulator rows requantized
 };
 
 class IArraySim {

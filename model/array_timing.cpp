@@ -25,8 +25,8 @@ IssueInfo ArrayTiming::issue(const isa::ArrayCmd& cmd, std::uint64_t present) {
       t = std::max({t, m_preload_port_free, m_buf_released[b]});
       m_cur_buf = b;
       m_buf_k[b] = cmd.rows;
-      m_preload_port_free = std::max(m_preload_port_free, t + n);   // reads t+1 .. t+K
-      m_buf_loaded[b] = std::max(m_buf_loaded[b], t + n);           // shifts t+2 .. t+K+1
+      m_preload_port_free = std::max(m_preload_port_free, t + n);  // reads t+1 .. t+K
+      m_buf_loaded[b] = std::max(m_buf_loaded[b], t + n);          // shifts t+2 .. t+K+1
       info.done = t + n + 2;
       info.buffer = b;
       info.k = cmd.rows;

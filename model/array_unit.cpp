@@ -43,8 +43,8 @@ void ArrayUnit::execute(const isa::ArrayCmd& cmd, const IssueInfo& info) {
   switch (cmd.op) {
     case isa::ArrayOp::Preload:
       // Row k of the tile is weight-buffer row src + k; all C columns are loaded.
-      m_buffers[std::size_t(info.buffer)].pack(int(cmd.rows), m_cols,
-                                               &m_mem->weights[cmd.src * C], m_cols);
+      m_buffers[std::size_t(info.buffer)].pack(int(cmd.rows), m_cols, &m_mem->weights[cmd.src * C],
+                                               m_cols);
       break;
     case isa::ArrayOp::Stream: {
       std::int32_t* acc = &m_mem->accumulator[cmd.dst * C];

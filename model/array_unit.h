@@ -7,13 +7,13 @@
 // int8 kernel for streams and golden::requantize for requants. No process per PE or per cycle.
 #pragma once
 
+#include <tlm_utils/simple_target_socket.h>
+
 #include <array>
 #include <cstdint>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <vector>
 
 #include "isa/array_cmd.h"
 #include "model/array_timing.h"

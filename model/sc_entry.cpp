@@ -3,7 +3,6 @@
 // binaries, the benchmarks). They define sc_main; this main() runs before it because SystemC prints
 // its banner from sc_elab_and_sim, before sc_main, unless SC_COPYRIGHT_MESSAGE is set.
 #include <cstdlib>
-
 #include <systemc>
 
 int main(int argc, char** argv) {

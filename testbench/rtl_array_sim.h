@@ -16,7 +16,7 @@
 namespace serrano::testbench {
 
 struct RtlBuild {
-  std::string name;     // e.g. "16x16" or "4x4-bug-pe"
+  std::string name;  // e.g. "16x16" or "4x4-bug-pe"
   int rows = 0, cols = 0;
   std::string variant;  // "" for the real design
 };

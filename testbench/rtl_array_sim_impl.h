@@ -3,14 +3,14 @@
 // generated per-build sources (build/testbench/rtl_build_*.cpp), which instantiate it.
 #pragma once
 
+#include <fmt/format.h>
+#include <verilated.h>
+
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-
-#include <fmt/format.h>
-#include <verilated.h>
 
 #include "testbench/rtl_array_sim.h"
 
@@ -35,7 +35,8 @@ void unpack_bytes(const Port& port, std::int8_t* bytes, std::size_t n) {
 }
 template <std::size_t Words>
 void unpack_bytes(const VlWide<Words>& port, std::int8_t* bytes, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) bytes[i] = std::int8_t(std::uint8_t(port[i / 4] >> (8 * (i % 4))));
+  for (std::size_t i = 0; i < n; ++i)
+    bytes[i] = std::int8_t(std::uint8_t(port[i / 4] >> (8 * (i % 4))));
 }
 
 template <class V>

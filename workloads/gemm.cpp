@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workloads/gemm.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
-
-#include <fmt/format.h>
 
 namespace serrano::workloads {
 
@@ -67,16 +67,23 @@ GemmProblem random_gemm_problem(int m, int k, int n, std::uint64_t seed) {
     const golden::QuantizedMultiplier q = golden::quantize_multiplier(real);
     ch.multiplier = q.multiplier;
     ch.shift = q.shift;
-    // Biases of the accumulator's size; one in sixteen near the int32 limits to exercise wrap-around.
+    // Biases of the accumulator's size; one in sixteen near the int32 limits to exercise
+    // wrap-around.
     ch.bias = rng.uniform(0, 15) == 0
                   ? std::int32_t(rng.uniform(-(std::int64_t(1) << 31), (std::int64_t(1) << 31) - 1))
-                  : std::int32_t(rng.uniform(-std::int64_t(2 * acc_spread),
-                                             std::int64_t(2 * acc_spread)));
+                  : std::int32_t(
+                        rng.uniform(-std::int64_t(2 * acc_spread), std::int64_t(2 * acc_spread)));
   }
   p.out.zero_point = std::int32_t(rng.uniform(-128, 127));
   switch (rng.uniform(0, 2)) {
-    case 0: p.out.act_min = -128; p.out.act_max = 127; break;
-    case 1: p.out.act_min = p.out.zero_point; p.out.act_max = 127; break;  // fused ReLU
+    case 0:
+      p.out.act_min = -128;
+      p.out.act_max = 127;
+      break;
+    case 1:
+      p.out.act_min = p.out.zero_point;
+      p.out.act_max = 127;
+      break;  // fused ReLU
     default: {
       const auto a = std::int32_t(rng.uniform(-128, 127)), b = std::int32_t(rng.uniform(-128, 127));
       p.out.act_min = std::min(a, b);
@@ -117,7 +124,8 @@ GemmTiling plan_gemm_tiling(int m, int k, int n, const isa::ArrayLimits& lim) {
   if (std::uint64_t(t.n_blocks) > lim.qparam_rows) {
     throw PlanError(fmt::format(
         "gemm {}x{}x{}: {} output-column blocks need as many parameter rows, the parameter "
-        "memory has {}", m, k, n, t.n_blocks, lim.qparam_rows));
+        "memory has {}",
+        m, k, n, t.n_blocks, lim.qparam_rows));
   }
   return t;
 }

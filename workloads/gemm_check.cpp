@@ -27,9 +27,9 @@ GemmCheck check_gemm(const GemmProblem& p, const GemmTiling& t, model::IArraySim
     if (model_ok && rtl_ok) continue;
     if (check.data_mismatches++ == 0) {
       const std::size_t row = i / std::size_t(p.n), col = i % std::size_t(p.n);
-      check.first_mismatch = fmt::format(
-          "first differing element: row {}, column {}: golden {}, model {}{}", row, col,
-          golden[i], from_model[i], rtl ? fmt::format(", rtl {}", from_rtl[i]) : "");
+      check.first_mismatch =
+          fmt::format("first differing element: row {}, column {}: golden {}, model {}{}", row, col,
+                      golden[i], from_model[i], rtl ? fmt::format(", rtl {}", from_rtl[i]) : "");
     }
   }
   check.model_matches_golden = model_bad == 0;
@@ -46,9 +46,10 @@ GemmCheck check_gemm(const GemmProblem& p, const GemmTiling& t, model::IArraySim
     for (std::size_t i = 0; i < mc.size() && i < rc.size(); ++i) {
       if (mc[i] == rc[i]) continue;
       if (check.cycle_mismatches++ == 0) {
-        first_cycle = fmt::format("first differing command: #{} ({}) issued in cycle {} by the "
-                                  "model, {} by the RTL",
-                                  i, isa::to_string(prog.cmds[i]), mc[i], rc[i]);
+        first_cycle = fmt::format(
+            "first differing command: #{} ({}) issued in cycle {} by the "
+            "model, {} by the RTL",
+            i, isa::to_string(prog.cmds[i]), mc[i], rc[i]);
       }
     }
     if (check.model.total_cycles != check.rtl->total_cycles) ++check.cycle_mismatches;
@@ -56,15 +57,16 @@ GemmCheck check_gemm(const GemmProblem& p, const GemmTiling& t, model::IArraySim
       const std::string totals = fmt::format("total cycles: model {}, rtl {}",
                                              check.model.total_cycles, check.rtl->total_cycles);
       const std::string what = first_cycle.empty() ? totals : first_cycle + "; " + totals;
-      check.first_mismatch = check.first_mismatch.empty() ? what
-                                                          : check.first_mismatch + "; " + what;
+      check.first_mismatch =
+          check.first_mismatch.empty() ? what : check.first_mismatch + "; " + what;
     }
   }
   if (!check.ok()) {
-    check.first_mismatch = fmt::format("gemm {}x{}x{} on {}x{}: {} (data mismatches {}, cycle "
-                                       "mismatches {})",
-                                       p.m, p.k, p.n, t.rows, t.cols, check.first_mismatch,
-                                       check.data_mismatches, check.cycle_mismatches);
+    check.first_mismatch = fmt::format(
+        "gemm {}x{}x{} on {}x{}: {} (data mismatches {}, cycle "
+        "mismatches {})",
+        p.m, p.k, p.n, t.rows, t.cols, check.first_mismatch, check.data_mismatches,
+        check.cycle_mismatches);
   }
   return check;
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workloads/gemm_program.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace serrano::workloads {
 
@@ -38,8 +38,10 @@ GemmProgram gemm_program(int m, int k, int n, const ChipShape& chip, int slots,
   const std::uint64_t S = std::uint64_t(slots);
   const std::uint64_t k_tiles = (K + R - 1) / R, n_blocks = (N + C - 1) / C;
   if (n_blocks > isa::kQParamDepth) {
-    throw PlanError(fmt::format("gemm: {} column blocks need as many parameter rows, the chip "
-                                "has {}", n_blocks, isa::kQParamDepth));
+    throw PlanError(
+        fmt::format("gemm: {} column blocks need as many parameter rows, the chip "
+                    "has {}",
+                    n_blocks, isa::kQParamDepth));
   }
   if (K > isa::kMaxDramStride || N > isa::kMaxDramStride) {
     throw PlanError("gemm: K and N must fit the 24-bit DMA stride");
@@ -50,10 +52,10 @@ GemmProgram gemm_program(int m, int k, int n, const ChipShape& chip, int slots,
                                               std::max<std::uint64_t>(1, chip.accumulator_rows / 2),
                                               isa::kMaxRowCount});
   if (mb == 0 || chip.weight_rows < S * R || chip.accumulator_rows == 0) {
-    throw PlanError(fmt::format("gemm: one {}-slot tile does not fit: scratchpad {} rows, weight "
-                                "buffer {} rows (needs {}), accumulator {} rows",
-                                S, chip.scratchpad_rows, chip.weight_rows, S * R,
-                                chip.accumulator_rows));
+    throw PlanError(
+        fmt::format("gemm: one {}-slot tile does not fit: scratchpad {} rows, weight "
+                    "buffer {} rows (needs {}), accumulator {} rows",
+                    S, chip.scratchpad_rows, chip.weight_rows, S * R, chip.accumulator_rows));
   }
   const std::uint64_t m_blocks = (M + mb - 1) / mb;
   const std::uint64_t acc_half = chip.accumulator_rows >= 2 * mb ? mb : 0;
@@ -75,8 +77,8 @@ GemmProgram gemm_program(int m, int k, int n, const ChipShape& chip, int slots,
   std::uint64_t tile = 0, block = 0;
   for (std::uint64_t nb = 0; nb < n_blocks; ++nb) {
     const std::uint64_t cols = std::min(C, N - nb * C);
-    code.push_back(dma(isa::Opcode::Load, isa::Mem::Qp, nb, 1, 12 * cols,
-                       g.layout.p + 12 * nb * C, 12 * cols));
+    code.push_back(dma(isa::Opcode::Load, isa::Mem::Qp, nb, 1, 12 * cols, g.layout.p + 12 * nb * C,
+                       12 * cols));
     for (std::uint64_t b = 0; b < m_blocks; ++b, ++block) {
       const std::uint64_t m0 = b * mb, rows = std::min(mb, M - m0);
       const std::uint64_t acc = (block % 2) * acc_half;
@@ -121,8 +123,8 @@ GemmProgram gemm_program(int m, int k, int n, const ChipShape& chip, int slots,
       rq.deps.pop_next = block >= S;
       rq.deps.push_next = true;
       code.push_back(rq);
-      isa::Instruction st = dma(isa::Opcode::Store, isa::Mem::Sp, out_base + oslot * mb, rows,
-                                cols, g.layout.out + m0 * N + nb * C, N);
+      isa::Instruction st = dma(isa::Opcode::Store, isa::Mem::Sp, out_base + oslot * mb, rows, cols,
+                                g.layout.out + m0 * N + nb * C, N);
       st.deps.pop_prev = true;
       st.deps.push_prev = block + S < g.blocks;
       code.push_back(st);
@@ -153,7 +155,8 @@ std::vector<std::uint8_t> gemm_dram_image(const GemmProblem& p, const GemmDramLa
 std::vector<std::int8_t> gemm_dram_result(const std::vector<std::uint8_t>& dram,
                                           const GemmDramLayout& layout, int m, int n) {
   const std::size_t bytes = std::size_t(m) * std::size_t(n);
-  if (dram.size() < layout.out + bytes) throw PlanError("gemm: DRAM image too small for the result");
+  if (dram.size() < layout.out + bytes)
+    throw PlanError("gemm: DRAM image too small for the result");
   std::vector<std::int8_t> out(bytes);
   std::memcpy(out.data(), &dram[layout.out], bytes);
   return out;

@@ -16,7 +16,7 @@ namespace serrano::workloads {
 
 // What the generator needs to know about the chip (model::ChipModel::rows / row_bytes give it).
 struct ChipShape {
-  int rows = 0, cols = 0;            // R, C
+  int rows = 0, cols = 0;              // R, C
   std::uint64_t scratchpad_rows = 0;   // rows of max(R, C) bytes
   std::uint64_t weight_rows = 0;       // rows of C bytes
   std::uint64_t accumulator_rows = 0;  // rows of C int32

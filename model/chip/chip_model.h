@@ -34,11 +34,11 @@ struct InstructionTiming {
 
 struct UnitStats {
   std::uint64_t instructions = 0;
-  std::uint64_t busy = 0;          // cycles with at least one instruction of the unit in flight
-  std::uint64_t token_stall = 0;   // cycles heads waited for tokens
-  std::uint64_t memory_stall = 0;  // DMA: waiting for DRAM; compute: matrix-unit interlocks
-  std::uint64_t bank_conflict = 0; // DMA: cycles its rows waited for an SRAM bank port
-  std::uint64_t idle = 0;          // total_cycles - busy
+  std::uint64_t busy = 0;           // cycles with at least one instruction of the unit in flight
+  std::uint64_t token_stall = 0;    // cycles heads waited for tokens
+  std::uint64_t memory_stall = 0;   // DMA: waiting for DRAM; compute: matrix-unit interlocks
+  std::uint64_t bank_conflict = 0;  // DMA: cycles its rows waited for an SRAM bank port
+  std::uint64_t idle = 0;           // total_cycles - busy
 };
 
 struct ChipRunResult {
@@ -49,9 +49,10 @@ struct ChipRunResult {
   // On-chip traffic by isa::Mem (sp, wb, acc, qp), every agent: DMA, matrix unit, vector unit.
   std::uint64_t sram_read_bytes[4] = {0, 0, 0, 0};
   std::uint64_t sram_write_bytes[4] = {0, 0, 0, 0};
-  std::uint64_t array_stream_rows = 0;  // activation rows streamed (the array is busy one cycle each)
-  std::uint64_t array_macs = 0;         // stream rows x tile rows (K) x C: MAC slots used
-  std::vector<std::uint8_t> dram;       // functional mode: the DRAM image after the run
+  std::uint64_t array_stream_rows =
+      0;                           // activation rows streamed (the array is busy one cycle each)
+  std::uint64_t array_macs = 0;    // stream rows x tile rows (K) x C: MAC slots used
+  std::vector<std::uint8_t> dram;  // functional mode: the DRAM image after the run
 };
 
 class ChipModel {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The whole-chip model: ISA programs with real data against the golden library, each timing rule
 // of docs/chip-timing.md against its equation, and the errors a bad program gets.
+#include "model/chip/chip_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include "arch/arch_config.h"
 #include "golden/golden.h"
 #include "isa/assembler.h"
-#include "model/chip/chip_model.h"
 #include "model/dram/dram_timing.h"
 
 namespace serrano::model {
@@ -117,8 +118,8 @@ TEST(ChipModel, DmaBoundProgramTakesBytesOverBandwidthPlusLatency) {
   ChipModel chip(cfg, ChipModel::Mode::TimingOnly);
   std::string text;
   for (int i = 0; i < 64; ++i) {
-    text += "load.sp row=" + std::to_string(64 * i) + " rows=64 bytes=16 dram=" +
-            std::to_string(1024 * i) + " stride=16\n";
+    text += "load.sp row=" + std::to_string(64 * i) +
+            " rows=64 bytes=16 dram=" + std::to_string(1024 * i) + " stride=16\n";
   }
   text += "halt\n";
   const ChipRunResult r = chip.run(assemble(text), std::vector<std::uint8_t>(1 << 16));
@@ -144,18 +145,19 @@ TEST(ChipModel, QueueDepthLimitsDispatch) {
   const auto prog = assemble(text);
   const ChipRunResult r = chip.run(prog, std::vector<std::uint8_t>(64));
   // Load j is instruction j + 2, dispatched one per cycle until its queue holds 16.
-  EXPECT_EQ(r.timing[17].dispatch, 17u);                      // load 15: the queue's 16th entry
-  EXPECT_EQ(r.timing[2].start, r.timing[1].complete);         // load 0 waits for the token
+  EXPECT_EQ(r.timing[17].dispatch, 17u);               // load 15: the queue's 16th entry
+  EXPECT_EQ(r.timing[2].start, r.timing[1].complete);  // load 0 waits for the token
   EXPECT_GT(r.timing[2].start, 1000u);
-  EXPECT_EQ(r.timing[18].dispatch, r.timing[2].start + 1);    // load 16 waits for space
-  EXPECT_EQ(r.timing[1].complete, r.timing[0].complete);      // sync: in-order completion
+  EXPECT_EQ(r.timing[18].dispatch, r.timing[2].start + 1);  // load 16 waits for space
+  EXPECT_EQ(r.timing[1].complete, r.timing[0].complete);    // sync: in-order completion
 }
 
 TEST(ChipModel, DeadlockNamesTheInstructionAndQueue) {
   ChipModel chip(config("serrano-edge"), ChipModel::Mode::TimingOnly);
-  const auto prog = assemble("load.sp row=0 rows=1 bytes=16 dram=0 stride=16\n"
-                             "matmul sp=0 rows=1 acc=0 pop_prev\n"
-                             "halt\n");
+  const auto prog = assemble(
+      "load.sp row=0 rows=1 bytes=16 dram=0 stride=16\n"
+      "matmul sp=0 rows=1 acc=0 pop_prev\n"
+      "halt\n");
   try {
     chip.run(prog, std::vector<std::uint8_t>(64));
     FAIL() << "expected a deadlock";
@@ -285,8 +287,7 @@ void check_generated_gemms(const std::string& config_name, int cases, std::uint6
     std::uint64_t cycles[2] = {0, 0};
     for (int slots = 1; slots <= 2; ++slots) {
       const auto g = workloads::gemm_program(m, k, n, shape, slots, problem.out);
-      const ChipRunResult f =
-          functional.run(g.code, workloads::gemm_dram_image(problem, g.layout));
+      const ChipRunResult f = functional.run(g.code, workloads::gemm_dram_image(problem, g.layout));
       const ChipRunResult t = timing.run(g.code, {}, g.layout.bytes);
       ASSERT_EQ(workloads::gemm_dram_result(f.dram, g.layout, m, n), expected)
           << config_name << " " << m << "x" << k << "x" << n << " slots " << slots;
@@ -356,11 +357,12 @@ namespace {
 // without a gap when M >= K + 1.
 TEST(ChipModel, PreloadOverlapsTheStreamInsideTheChip) {
   ChipModel chip(config("serrano-edge"), ChipModel::Mode::TimingOnly);
-  const auto prog = assemble("preload wb=0 rows=16\n"
-                             "matmul sp=0 rows=100 acc=0\n"
-                             "preload wb=16 rows=16\n"
-                             "matmul sp=100 rows=100 acc=0 accumulate\n"
-                             "halt\n");
+  const auto prog = assemble(
+      "preload wb=0 rows=16\n"
+      "matmul sp=0 rows=100 acc=0\n"
+      "preload wb=16 rows=16\n"
+      "matmul sp=100 rows=100 acc=0 accumulate\n"
+      "halt\n");
   const ChipRunResult r = chip.run(prog, {}, 0);
   EXPECT_EQ(r.timing[1].start, r.timing[0].start + 16);   // stream waits for its tile: t_p + K
   EXPECT_EQ(r.timing[2].start, r.timing[1].start + 1);    // preload overlaps the stream

@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs the real `serrano` binary and checks its exit status, its output and its reports.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "golden/golden.h"
 #include "io/npy.h"
@@ -116,8 +114,10 @@ TEST(CliErrors, BadConfigValue) {
 // The acceptance run: the edge preset, 256^3, RTL and model agree on cycles, golden passes.
 TEST(CliGemm, EdgePresetRtlAndModelAgree) {
   const std::string json = "/tmp/serrano_cli_test_edge.json";
-  const CmdRun r = serrano("gemm --arch configs/serrano-edge.yaml --m 256 --k 256 --n 256 --rtl "
-                        "--json " + json);
+  const CmdRun r = serrano(
+      "gemm --arch configs/serrano-edge.yaml --m 256 --k 256 --n 256 --rtl "
+      "--json " +
+      json);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("identical to the model"), std::string::npos) << r.out;
@@ -177,10 +177,14 @@ TEST(CliRun, DoubleBufferedGemmWithNpyFiles) {
   serrano::io::write_npy(dir + "a.npy", serrano::io::make_i8({32, 64}, a));
   serrano::io::write_npy(dir + "w.npy", serrano::io::make_i8({64, 16}, w));
   serrano::io::write_npy(dir + "p.npy", serrano::io::make_i32({16, 3}, params));
-  const CmdRun r = serrano("run examples/gemm_double_buffered.sasm --arch configs/serrano-edge.yaml"
-                           " --load 0x0=" + dir + "a.npy --load 0x1000=" + dir + "w.npy"
-                           " --load 0x2000=" + dir + "p.npy --dump 0x3000:32x16:int8=" + dir +
-                           "out.npy --json " + dir + "report.json --trace " + dir + "trace.json");
+  const CmdRun r = serrano(
+      "run examples/gemm_double_buffered.sasm --arch configs/serrano-edge.yaml"
+      " --load 0x0=" +
+      dir + "a.npy --load 0x1000=" + dir +
+      "w.npy"
+      " --load 0x2000=" +
+      dir + "p.npy --dump 0x3000:32x16:int8=" + dir + "out.npy --json " + dir +
+      "report.json --trace " + dir + "trace.json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto out = serrano::io::read_npy(dir + "out.npy");
   ASSERT_EQ(out.shape, (std::vector<std::size_t>{32, 16}));

@@ -2,9 +2,8 @@
 // Random GEMM cross-check: for each array shape, random shapes and values through the verilated
 // RTL, the SystemC model and the golden library; data must be identical and every command must
 // issue in the same cycle on both. Each shape is its own test (own process, own elaboration).
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "arch/arch_config.h"
 #include "model/array_model.h"
@@ -53,7 +52,8 @@ CampaignStats run_campaign(const arch::ArchConfig& cfg, model::IArraySim& rtl, i
     ++stats.cases;
     stats.cycles += check.model.total_cycles;
     if (!check.ok() || !check.model_matches_golden) {
-      if (stats.failures++ == 0) stats.first_failure = fmt::format("case {}: {}", i, check.first_mismatch);
+      if (stats.failures++ == 0)
+        stats.first_failure = fmt::format("case {}: {}", i, check.first_mismatch);
     }
   }
   return stats;
@@ -116,7 +116,8 @@ TEST(GemmCrossCheck, UnbuiltShapeIsAClearError) {
     FAIL() << "expected an error";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("no verilated RTL build for a 64x64 array"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs the real `serrano asm` / `serrano disasm` and checks round trips, exit codes and errors.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,8 +38,8 @@ std::string temp(const std::string& suffix) {
 // Runs serrano with `args` (a shell-quoted string).
 CmdRun serrano(const std::string& args) {
   const std::string err_file = temp("stderr");
-  const std::string cmd = std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + SERRANO_BIN + " " +
-                          args + " 2>" + err_file;
+  const std::string cmd =
+      std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + SERRANO_BIN + " " + args + " 2>" + err_file;
   CmdRun r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -105,8 +104,9 @@ TEST(AsmCli, MalformedTextIsOneLineAndExitTwo) {
   EXPECT_EQ(slurp(bin), "");  // nothing written
   spit(src, "halt\nload.sp row=0 rows=1 bytes=1 dram=0 stride=0 pop_prev\n");
   expect_error("asm " + src + " -o " + bin,
-               src + ":2: load.sp: pop_prev is invalid in the load queue (it has no previous "
-                     "queue)");
+               src +
+                   ":2: load.sp: pop_prev is invalid in the load queue (it has no previous "
+                   "queue)");
   std::remove(src.c_str());
   std::remove(bin.c_str());
 }
@@ -116,8 +116,9 @@ TEST(AsmCli, BadProgramFiles) {
   spit(bin, "NOTSERRANO......");
   expect_error("disasm " + bin, bin + ": bad magic (not a Serrano ISA v1 program file)");
   spit(bin, std::string("SRNOISA1\x01\0\0\0\0\0\0\0", 16) + std::string(15, '\0'));
-  expect_error("disasm " + bin, bin + ": size mismatch: header claims 1 instructions (32 bytes), "
-                                      "the file has 31 bytes");
+  expect_error("disasm " + bin, bin +
+                                    ": size mismatch: header claims 1 instructions (32 bytes), "
+                                    "the file has 31 bytes");
   std::string reserved("SRNOISA1\x01\0\0\0\0\0\0\0", 16);
   reserved += std::string("\x07", 1) + std::string(15, '\0');
   spit(bin, reserved);

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Does the assembler accept the syntax of docs/isa.md, reject everything else with a one-line
 // "<file>:<line>: <message>", and does its disassembly reassemble to the same bytes?
+#include "isa/assembler.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include "isa/assembler.h"
 
 namespace serrano::isa {
 namespace {
@@ -221,8 +221,7 @@ TEST(IsaAsmErrors, MalformedNumbers) {
             "prog.sasm:1: .equ BIG 99999999999999999999: malformed number '99999999999999999999'");
   EXPECT_EQ(asm_error(".equ BIG 0x10000000000000000"),
             "prog.sasm:1: .equ BIG 0x10000000000000000: malformed number '0x10000000000000000'");
-  EXPECT_EQ(asm_error(".equ MIN -9223372036854775808\n.equ MAX 9223372036854775807"),
-            "(no error)");
+  EXPECT_EQ(asm_error(".equ MIN -9223372036854775808\n.equ MAX 9223372036854775807"), "(no error)");
 }
 
 TEST(IsaAsmErrors, Labels) {

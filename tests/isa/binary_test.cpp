@@ -94,12 +94,14 @@ TEST(IsaBinaryErrors, BadInstructionsAreNamedByIndex) {
   EXPECT_EQ(read_error(bad), "(no error)");
   bad = b;
   bad[16 + 16 + 6] = 0x02;  // instruction 1 (matmul): w0 bit 49
-  EXPECT_EQ(read_error(bad), "p.sbin: instruction 1: matmul: unused bits w0[63:49] of field b are "
-                             "non-zero");
+  EXPECT_EQ(read_error(bad),
+            "p.sbin: instruction 1: matmul: unused bits w0[63:49] of field b are "
+            "non-zero");
   bad = b;
   bad[16 + 16 * 2 + 4] = 0x01;  // instruction 2 (halt): rows = 1
-  EXPECT_EQ(read_error(bad), "p.sbin: instruction 2: halt: unused field rows (w0[47:32]) is "
-                             "non-zero");
+  EXPECT_EQ(read_error(bad),
+            "p.sbin: instruction 2: halt: unused field rows (w0[47:32]) is "
+            "non-zero");
 }
 
 TEST(IsaBinaryErrors, InstructionCountLimitBeforeAllocating) {
@@ -114,8 +116,9 @@ TEST(IsaBinaryErrors, InstructionCountLimitBeforeAllocating) {
             "p.sbin: header claims 4294967295 instructions, more than the limit of 16777216");
   // Exactly the limit is not refused on the count (here: on the size).
   put_le(b, 8, kMaxInstructions, 4);
-  EXPECT_EQ(read_error(b), "p.sbin: size mismatch: header claims 16777216 instructions "
-                           "(268435472 bytes), the file has 16 bytes");
+  EXPECT_EQ(read_error(b),
+            "p.sbin: size mismatch: header claims 16777216 instructions "
+            "(268435472 bytes), the file has 16 bytes");
 }
 
 TEST(IsaBinaryErrors, WriterRefusesInvalidInstructions) {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Does the encoding of docs/isa.md hold: exact bits, lossless round trips, strict decoding?
+#include "isa/instruction.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -7,7 +9,6 @@
 #include <string>
 
 #include "isa/assembler.h"
-#include "isa/instruction.h"
 
 namespace serrano::isa {
 namespace {
@@ -32,8 +33,8 @@ Instruction random_instruction(std::mt19937_64& rng) {
     set_operand(inst, f.operand, v);
   }
   if (form.has_accumulate) inst.accumulate = rng() % 2 == 1;
-  for (bool* flag : {&inst.deps.pop_prev, &inst.deps.pop_next, &inst.deps.push_prev,
-                     &inst.deps.push_next}) {
+  for (bool* flag :
+       {&inst.deps.pop_prev, &inst.deps.pop_next, &inst.deps.push_prev, &inst.deps.push_next}) {
     *flag = rng() % 2 == 1;
     if (!check_deps(form, inst.deps).empty()) *flag = false;
   }

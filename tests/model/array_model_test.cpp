@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SystemC model end to end: golden data, identical cycles in both modes, clear errors.
+#include "model/array_model.h"
+
 #include <gtest/gtest.h>
 
 #include "arch/arch_config.h"
-#include "model/array_model.h"
 #include "workloads/gemm.h"
 #include "workloads/gemm_check.h"
 

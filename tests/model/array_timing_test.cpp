@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // One test per timing rule of docs/array-timing.md: the ArrayTiming table against the equation
 // written out by hand. R = rows, C = cols of the array.
-#include <gtest/gtest.h>
-
 #include "model/array_timing.h"
+
+#include <gtest/gtest.h>
 
 namespace serrano::model {
 namespace {

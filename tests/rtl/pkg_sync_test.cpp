@@ -20,8 +20,8 @@ std::map<std::string, long> package_values() {
   const std::string text = ss.str();
   std::map<std::string, long> values;
   const std::regex param(R"(parameter\s+int\s+(\w+)\s*=\s*(\d+)\s*;)");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), param); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), param);
+       it != std::sregex_iterator(); ++it) {
     values[(*it)[1]] = std::stol((*it)[2]);
   }
   const std::regex enumerator(R"((Cmd\w+)\s*=\s*2'd(\d))");
