@@ -31,6 +31,50 @@ bool vector_on_acc(isa::VecOp op) {
   return op == isa::VecOp::AddAcc || op == isa::VecOp::MaxAcc || op == isa::VecOp::ReluAcc;
 }
 
+// The DMA engines' two transactions. `data` holds the instruction's rows packed (empty in
+// timing-only mode for the DRAM; the SRAM is only accessed in functional mode).
+template <class Socket>
+dram::Transfer dram_transfer(Socket& socket, std::uint64_t cycle, const isa::Instruction& inst,
+                             std::vector<unsigned char>& data, bool write) {
+  DramRequest req;
+  req.cycle = cycle;
+  req.rows = inst.rows;
+  req.row_bytes = inst.bytes;
+  req.stride = inst.dram_stride;
+  const auto bytes = unsigned(std::size_t(inst.rows) * inst.bytes);
+  tlm::tlm_generic_payload trans;
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  trans.set_address(inst.dram_addr);
+  trans.set_data_ptr(data.empty() ? nullptr : data.data());
+  trans.set_data_length(bytes);
+  trans.set_streaming_width(bytes);
+  trans.set_extension(&req);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(trans, delay);
+  trans.clear_extension(&req);
+  return req.result;
+}
+
+template <class Socket>
+void sram_transfer(Socket& socket, std::size_t index, const isa::Instruction& inst,
+                   std::vector<unsigned char>& data, bool write) {
+  SramAccess access;
+  access.instruction = index;
+  access.mem = inst.mem;
+  access.row = inst.row;
+  access.rows = inst.rows;
+  access.bytes = inst.bytes;
+  tlm::tlm_generic_payload trans;
+  trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  trans.set_data_ptr(data.data());
+  trans.set_data_length(unsigned(data.size()));
+  trans.set_streaming_width(unsigned(data.size()));
+  trans.set_extension(&access);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  socket->b_transport(trans, delay);
+  trans.clear_extension(&access);
+}
+
 }  // namespace
 
 std::string describe(const std::vector<isa::Instruction>& prog, std::size_t i) {
@@ -451,25 +495,11 @@ LoadDma::LoadDma(sc_core::sc_module_name name, RunContext& ctx, Controller& ctl,
 Executed LoadDma::execute(std::size_t i, const isa::Instruction& inst, std::uint64_t present) {
   const std::size_t bytes = std::size_t(inst.rows) * inst.bytes;
   std::vector<unsigned char> buffer(m_ctx.functional ? bytes : 0);
-  DramRequest req;
-  req.cycle = present;
-  req.rows = inst.rows;
-  req.row_bytes = inst.bytes;
-  req.stride = inst.dram_stride;
-  tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_READ_COMMAND);
-  trans.set_address(inst.dram_addr);
-  trans.set_data_ptr(m_ctx.functional ? buffer.data() : nullptr);
-  trans.set_data_length(unsigned(bytes));
-  trans.set_streaming_width(unsigned(bytes));
-  trans.set_extension(&req);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  dram_socket->b_transport(trans, delay);
-  trans.clear_extension(&req);
+  const dram::Transfer transfer = dram_transfer(dram_socket, present, inst, buffer, false);
   m_ctx.result->dram_read_bytes += bytes;
   m_ctx.result->sram_write_bytes[std::size_t(inst.mem)] += bytes;
-  const std::uint64_t dram_wait = req.result.start > present ? req.result.start - present : 0;
-  m_jobs.push_back({i, present, dram_wait, req.result, std::move(buffer)});
+  const std::uint64_t dram_wait = transfer.start > present ? transfer.start - present : 0;
+  m_jobs.push_back({i, present, dram_wait, transfer, std::move(buffer)});
   m_job_ev.notify(sc_core::SC_ZERO_TIME);
   Executed e{present, 0, present + 1, 0};
   e.completes_later = true;
@@ -518,23 +548,7 @@ void LoadDma::write_loads() {
       next_free = slot;
       end = std::max(end, slot + 1);
     }
-    if (m_ctx.functional) {
-      SramAccess access;
-      access.instruction = job.index;
-      access.mem = inst.mem;
-      access.row = inst.row;
-      access.rows = inst.rows;
-      access.bytes = inst.bytes;
-      tlm::tlm_generic_payload trans;
-      trans.set_command(tlm::TLM_WRITE_COMMAND);
-      trans.set_data_ptr(job.data.data());
-      trans.set_data_length(unsigned(job.data.size()));
-      trans.set_streaming_width(unsigned(job.data.size()));
-      trans.set_extension(&access);
-      sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-      sram_socket->b_transport(trans, delay);
-      trans.clear_extension(&access);
-    }
+    if (m_ctx.functional) sram_transfer(sram_socket, job.index, inst, job.data, true);
     m_ctx.result->load.bank_conflict += conflicts;
     m_ctl.finish(job.index, job.start, end, job.memory_stall);
   }
@@ -566,43 +580,13 @@ Executed StoreDma::execute(std::size_t i, const isa::Instruction& inst, std::uin
     end = std::max(end, slot + 1);
   }
   m_ctx.wait_until(end);
-  if (m_ctx.functional) {
-    SramAccess access;
-    access.instruction = i;
-    access.mem = inst.mem;
-    access.row = inst.row;
-    access.rows = inst.rows;
-    access.bytes = inst.bytes;
-    tlm::tlm_generic_payload trans;
-    trans.set_command(tlm::TLM_READ_COMMAND);
-    trans.set_data_ptr(buffer.data());
-    trans.set_data_length(unsigned(bytes));
-    trans.set_streaming_width(unsigned(bytes));
-    trans.set_extension(&access);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    sram_socket->b_transport(trans, delay);
-    trans.clear_extension(&access);
-  }
-  DramRequest req;
-  req.cycle = end;
-  req.rows = inst.rows;
-  req.row_bytes = inst.bytes;
-  req.stride = inst.dram_stride;
-  tlm::tlm_generic_payload trans;
-  trans.set_command(tlm::TLM_WRITE_COMMAND);
-  trans.set_address(inst.dram_addr);
-  trans.set_data_ptr(m_ctx.functional ? buffer.data() : nullptr);
-  trans.set_data_length(unsigned(bytes));
-  trans.set_streaming_width(unsigned(bytes));
-  trans.set_extension(&req);
-  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-  dram_socket->b_transport(trans, delay);
-  trans.clear_extension(&req);
+  if (m_ctx.functional) sram_transfer(sram_socket, i, inst, buffer, false);
+  const dram::Transfer transfer = dram_transfer(dram_socket, end, inst, buffer, true);
   m_ctx.result->dram_write_bytes += bytes;
   m_ctx.result->sram_read_bytes[std::size_t(inst.mem)] += bytes;
   m_ctx.result->store.bank_conflict += conflicts;
-  const std::uint64_t dram_wait = req.result.start > end ? req.result.start - end : 0;
-  return {present, req.result.done, end, dram_wait};  // its next rows are read after these
+  const std::uint64_t dram_wait = transfer.start > end ? transfer.start - end : 0;
+  return {present, transfer.done, end, dram_wait};  // its next rows are read after these
 }
 
 // ---------------------------------------------------------------- VectorUnit
