@@ -12,47 +12,20 @@
 
 #include "golden/golden.h"
 #include "io/npy.h"
+#include "tests/common/serrano_cli.h"
 
 namespace {
 
-struct CmdRun {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using serrano::testing::slurp;
+using CmdRun = serrano::testing::CliRun;
 
 // Runs serrano with `args` (a shell-quoted string) from the source directory.
 CmdRun serrano(const std::string& args) {
-  const std::string tag = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  const std::string err_file = "/tmp/serrano_cli_test_" + tag + ".err";
-  const std::string cmd = std::string("cd ") + SERRANO_SOURCE_DIR + " && " + SERRANO_BIN + " " +
-                          args + " 2>" + err_file;
-  CmdRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file);
-  std::remove(err_file.c_str());
-  return r;
+  return serrano::testing::run_serrano(args, SERRANO_SOURCE_DIR);
 }
 
-// A bad input: exit status 2 and exactly this one line on stderr, nothing on stdout.
 void expect_error(const std::string& args, const std::string& message) {
-  const CmdRun r = serrano(args);
-  EXPECT_EQ(r.status, 2) << args;
-  EXPECT_EQ(r.err, "serrano: error: " + message + "\n") << args;
-  EXPECT_EQ(r.out, "") << args;
+  serrano::testing::expect_cli_error(serrano(args), args, message);
 }
 
 TEST(CliErrors, MissingConfigFile) {

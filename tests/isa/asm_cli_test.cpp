@@ -10,55 +10,24 @@
 #include <sstream>
 #include <string>
 
+#include "tests/common/serrano_cli.h"
+
 namespace {
 
-struct CmdRun {
-  int status = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using serrano::testing::slurp;
+using CmdRun = serrano::testing::CliRun;
 
 void spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
-// A per-test, per-process temporary path.
-std::string temp(const std::string& suffix) {
-  const std::string tag = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  return "/tmp/serrano_asm_cli_" + tag + "_" + std::to_string(getpid()) + "_" + suffix;
-}
+std::string temp(const std::string& suffix) { return serrano::testing::temp_path(suffix); }
 
 // Runs serrano with `args` (a shell-quoted string).
-CmdRun serrano(const std::string& args) {
-  const std::string err_file = temp("stderr");
-  const std::string cmd =
-      std::string("SC_COPYRIGHT_MESSAGE=DISABLE ") + SERRANO_BIN + " " + args + " 2>" + err_file;
-  CmdRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file);
-  std::remove(err_file.c_str());
-  return r;
-}
+CmdRun serrano(const std::string& args) { return serrano::testing::run_serrano(args, "."); }
 
-// A bad input: exit status 2, exactly this one line on stderr, nothing on stdout.
 void expect_error(const std::string& args, const std::string& message) {
-  const CmdRun r = serrano(args);
-  EXPECT_EQ(r.status, 2) << args;
-  EXPECT_EQ(r.err, "serrano: error: " + message + "\n") << args;
-  EXPECT_EQ(r.out, "") << args;
+  serrano::testing::expect_cli_error(serrano(args), args, message);
 }
 
 TEST(AsmCli, DocsExampleRoundTrips) {
