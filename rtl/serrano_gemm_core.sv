@@ -241,22 +241,17 @@ module serrano_gemm_core
 
   // Row tags travel alongside: Rows + Cols - 1 more cycles from the scratchpad data to the
   // de-skewed array output.
-  localparam int TagDelay = Rows + Cols - 1;
-  row_tag_t tag_pipe_q [TagDelay+1];  // [0] is the scratchpad-aligned tag, [j] j cycles later
-  assign tag_pipe_q[0] = st_tag_q;
-
-  for (genvar j = 0; j < TagDelay; j++) begin : g_tag_pipe
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        tag_pipe_q[j+1] <= '0;
-      end else begin
-        tag_pipe_q[j+1] <= tag_pipe_q[j];
-      end
-    end
-  end
-
   row_tag_t acc_wtag;
-  assign acc_wtag = tag_pipe_q[TagDelay];
+
+  serrano_delay #(
+    .Width ($bits(row_tag_t)),
+    .Depth (Rows + Cols - 1)
+  ) u_tag_delay (
+    .clk_i,
+    .rst_ni,
+    .data_i (st_tag_q),
+    .data_o (acc_wtag)
+  );
 
   // ---------------------------------------------------------------- accumulators
   logic [Cols-1:0][AccW-1:0] acc_rdata;
@@ -311,8 +306,9 @@ module serrano_gemm_core
   // Tag of the accumulator row being read, aligned with acc_rdata one cycle later, then carried
   // through the RequantStages lane stages.
   rq_tag_t rq_tag_q;
-  rq_tag_t rq_pipe_q [RequantStages+1];  // [0] is rq_tag_q, [j] j stages later
-  assign rq_pipe_q[0] = rq_tag_q;
+  // Only the row's valid bit and address travel past the lanes (they carry the rest themselves).
+  logic                rq_out_valid;
+  logic [CmdAddrW-1:0] rq_out_addr_d;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -323,15 +319,15 @@ module serrano_gemm_core
     end
   end
 
-  for (genvar j = 0; j < RequantStages; j++) begin : g_rq_pipe
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        rq_pipe_q[j+1] <= '0;
-      end else begin
-        rq_pipe_q[j+1] <= rq_pipe_q[j];
-      end
-    end
-  end
+  serrano_delay #(
+    .Width (1 + CmdAddrW),
+    .Depth (RequantStages)
+  ) u_rq_tag_delay (
+    .clk_i,
+    .rst_ni,
+    .data_i ({rq_tag_q.valid, rq_tag_q.out_addr}),
+    .data_o ({rq_out_valid, rq_out_addr_d})
+  );
 
   for (genvar c = 0; c < Cols; c++) begin : g_requant
     serrano_requant_lane u_lane (
@@ -348,7 +344,7 @@ module serrano_gemm_core
     );
   end
 
-  assign out_valid_o = rq_pipe_q[RequantStages].valid;
-  assign out_addr_o  = rq_pipe_q[RequantStages].out_addr;
+  assign out_valid_o = rq_out_valid;
+  assign out_addr_o  = rq_out_addr_d;
 
 endmodule

@@ -15,26 +15,15 @@ module serrano_skew #(
 );
 
   for (genvar i = 0; i < Lanes; i++) begin : g_lane
-    localparam int Delay = Reverse ? (Lanes - 1 - i) : i;
-    // stage_q[0] is the input, stage_q[j] the value j cycles ago.
-    logic [Width-1:0] stage_q [Delay+1];
-    assign stage_q[0] = data_i[i];
-    for (genvar j = 0; j < Delay; j++) begin : g_stage
-      always_ff @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          stage_q[j+1] <= '0;
-        end else begin
-          stage_q[j+1] <= stage_q[j];
-        end
-      end
-    end
-    assign data_o[i] = stage_q[Delay];
-  end
-
-  if (Lanes == 1) begin : g_no_registers
-    // A single lane needs no delay at all.
-    logic unused_clk_rst;
-    assign unused_clk_rst = ^{clk_i, rst_ni};
+    serrano_delay #(
+      .Width (Width),
+      .Depth (Reverse ? (Lanes - 1 - i) : i)
+    ) u_delay (
+      .clk_i,
+      .rst_ni,
+      .data_i (data_i[i]),
+      .data_o (data_o[i])
+    );
   end
 
 endmodule
