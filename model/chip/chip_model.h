@@ -15,47 +15,11 @@
 
 #include "arch/arch_config.h"
 #include "isa/instruction.h"
+#include "model/chip/chip_sim.h"
 
 namespace serrano::model {
 
-// A program the chip cannot run (out-of-range rows or DRAM bytes, a tile taller than the array) or
-// a deadlock. what() is one line naming the instruction: "instruction 7 (matmul ...): ...".
-class ChipError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-struct InstructionTiming {
-  isa::Queue queue = isa::Queue::Load;
-  std::uint64_t dispatch = 0;  // cycle it entered its queue
-  std::uint64_t start = 0;     // cycle it left its queue (compute: issued to the matrix unit)
-  std::uint64_t complete = 0;  // cycle its results (and pushed tokens) are visible
-};
-
-struct UnitStats {
-  std::uint64_t instructions = 0;
-  std::uint64_t busy = 0;           // cycles with at least one instruction of the unit in flight
-  std::uint64_t token_stall = 0;    // cycles heads waited for tokens
-  std::uint64_t memory_stall = 0;   // DMA: waiting for DRAM; compute: matrix-unit interlocks
-  std::uint64_t bank_conflict = 0;  // DMA: cycles its rows waited for an SRAM bank port
-  std::uint64_t idle = 0;           // total_cycles - busy
-};
-
-struct ChipRunResult {
-  std::uint64_t total_cycles = 0;
-  std::vector<InstructionTiming> timing;  // one per instruction (halt: dispatch only)
-  UnitStats load, compute, store;
-  std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // payload bytes
-  // On-chip traffic by isa::Mem (sp, wb, acc, qp), every agent: DMA, matrix unit, vector unit.
-  std::uint64_t sram_read_bytes[4] = {0, 0, 0, 0};
-  std::uint64_t sram_write_bytes[4] = {0, 0, 0, 0};
-  std::uint64_t array_stream_rows =
-      0;                           // activation rows streamed (the array is busy one cycle each)
-  std::uint64_t array_macs = 0;    // stream rows x tile rows (K) x C: MAC slots used
-  std::vector<std::uint8_t> dram;  // functional mode: the DRAM image after the run
-};
-
-class ChipModel {
+class ChipModel final : public IChipSim {
  public:
   enum class Mode { Functional, TimingOnly };
 
@@ -66,7 +30,9 @@ class ChipModel {
   // timing-only mode `dram` may be empty: only the size matters, for the range checks). Throws
   // ChipError for a program the chip cannot run or a deadlock.
   ChipRunResult run(const std::vector<isa::Instruction>& program, std::vector<std::uint8_t> dram,
-                    std::uint64_t dram_bytes = 0);
+                    std::uint64_t dram_bytes = 0) override;
+  std::string name() const override { return m_mode == Mode::Functional ? "model" : "model-timing"; }
+  const arch::ArchConfig& config() const override { return m_cfg; }
 
   // Row widths in bytes of each on-chip memory (sp: max(R, C); wb: C; acc: 4C; qp: 12C).
   std::uint32_t row_bytes(isa::Mem mem) const;
