@@ -21,9 +21,13 @@
 #include <string_view>
 #include <system_error>
 
+#include "arch/yaml_reader.h"
+
 namespace serrano::arch {
 
 namespace {
+
+using namespace yaml;  // NOLINT: the shared reader and its checks
 
 // ---------------------------------------------------------------------------------------------
 // Limits. Every number a user can write has a closed range, so that nothing downstream (sizes in
@@ -31,24 +35,12 @@ namespace {
 
 constexpr std::int64_t kMaxSramKib = 1048576;  // 1 GiB per SRAM: resource limit
 
-struct IntRule {
-  std::int64_t lo;
-  std::int64_t hi;
-  bool power_of_two;
-};
-
 constexpr IntRule kArrayDim{1, 1024, false};
 constexpr IntRule kBanks{1, 1024, true};
 constexpr IntRule kPortBytes{1, 4096, true};
 constexpr IntRule kChannels{1, 64, false};
 constexpr IntRule kBurstBytes{1, 4096, true};
 constexpr IntRule kLanes{1, 4096, true};
-
-struct RealRule {
-  double lo;
-  double hi;
-  bool lo_open;  // (lo, hi] when true, [lo, hi] when false
-};
 
 constexpr RealRule kClockGhz{0.0, 10.0, true};
 constexpr RealRule kBandwidthGbps{0.0, 100000.0, true};
@@ -58,171 +50,8 @@ constexpr const char* kNameChars = "[a-z0-9._-]+";
 constexpr const char* kTechnologyChars = "[A-Za-z0-9._-]+";
 
 // ---------------------------------------------------------------------------------------------
-// Text helpers.
-
-// Makes `s` printable on one line: control characters become C-style escapes.
-std::string one_line(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (ch == '\n') {
-      out += "\\n";
-    } else if (ch == '\r') {
-      out += "\\r";
-    } else if (ch == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
-// A value as the user wrote it, short enough for a one-line message.
-std::string clip(std::string_view s) {
-  constexpr std::size_t kMax = 48;
-  if (s.size() <= kMax) return one_line(s);
-  std::size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;  // UTF-8 boundary
-  return one_line(s.substr(0, cut)) + "...";
-}
-
-std::string in_quotes(std::string_view s) { return "\"" + clip(s) + "\""; }
-
-// What a YAML node holds, for the "got ..." part of a message. Quoted scalars keep their quotes so
-// that `rows: "16"` reads as the string it is.
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined: return "nothing";
-    case YAML::NodeType::Null: return "null";
-    case YAML::NodeType::Sequence: return "a sequence";
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Scalar:
-      return node.Tag() == "!" ? in_quotes(node.Scalar()) : clip(node.Scalar());
-  }
-  return "an unknown node";
-}
-
-bool is_power_of_two(std::int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
-
-std::string expectation(const IntRule& rule) {
-  return fmt::format("must be {} in [{}, {}]", rule.power_of_two ? "a power of two" : "an integer",
-                     rule.lo, rule.hi);
-}
-
-std::string expectation(const RealRule& rule) {
-  return fmt::format("must be a number in {}{}, {}]", rule.lo_open ? "(" : "[", rule.lo, rule.hi);
-}
-
-bool in_charset(const std::string& s, bool allow_upper) {
-  if (s.empty()) return false;
-  for (char ch : s) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' ||
-                    ch == '_' || ch == '-' || (allow_upper && ch >= 'A' && ch <= 'Z');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// YAML 1.2 core-schema decimal integer: [-+]?[0-9]+
-bool looks_like_int(std::string_view s) {
-  std::size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  if (i == s.size()) return false;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  return true;
-}
-
-// YAML 1.2 core-schema float without .inf/.nan: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-bool looks_like_real(std::string_view s) {
-  std::size_t i = 0;
-  auto digits = [&] {
-    const std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i - start;
-  };
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  const std::size_t int_digits = digits();
-  std::size_t frac_digits = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    frac_digits = digits();
-  }
-  if (int_digits == 0 && frac_digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    if (digits() == 0) return false;
-  }
-  return i == s.size();
-}
-
-// Shortest text that reads back as the same double; always shows it is a real ("1.0", not "1").
-std::string format_real(double v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-  return s;
-}
-
-// Double-quoted YAML scalar that yaml-cpp reads back byte for byte (for valid UTF-8 text).
-std::string yaml_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (ch == '"') {
-      out += "\\\"";
-    } else if (ch == '\\') {
-      out += "\\\\";
-    } else if (ch == '\n') {
-      out += "\\n";
-    } else if (ch == '\t') {
-      out += "\\t";
-    } else if (ch == '\r') {
-      out += "\\r";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-  return out;
-}
-
-// A name or technology as a YAML scalar: plain when it reads back as the same string.
-std::string yaml_word(const std::string& s) {
-  const bool plain = in_charset(s, true) && s != "-" && s != "null" && s != "Null" && s != "NULL";
-  return plain ? s : yaml_quote(s);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Checks shared by the parser and validate(). `got` is the value as it should appear in the
 // message.
-
-[[noreturn]] void fail(const std::string& source, const std::string& field,
-                       const std::string& message) {
-  throw ConfigError(source, field, message);
-}
-
-void check_int(const std::string& source, const std::string& field, std::int64_t v,
-               const IntRule& rule) {
-  if (v < rule.lo || v > rule.hi || (rule.power_of_two && !is_power_of_two(v))) {
-    fail(source, field, fmt::format("{}, got {}", expectation(rule), v));
-  }
-}
-
-void check_real(const std::string& source, const std::string& field, double v,
-                const RealRule& rule) {
-  const bool above_lo = rule.lo_open ? v > rule.lo : v >= rule.lo;
-  if (!(above_lo && v <= rule.hi)) {  // also catches NaN
-    fail(source, field, fmt::format("{}, got {}", expectation(rule), v));
-  }
-}
 
 // Sizes arrive as a signed count from YAML and as unsigned bytes from a struct; both end here.
 void check_size_kib(const std::string& source, const std::string& field, std::int64_t kib) {
@@ -315,122 +144,20 @@ void check_capacity(const std::string& source, const ArchConfig& c) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The YAML reader.
-
-class Reader {
- public:
-  explicit Reader(const std::string& source) : m_source(source) {}
-
-  // `node` (at dotted `path`, "" for the top level) must be a map whose keys are all known and
-  // each given once. Keys are checked before any value, so a misspelt key is reported as such
-  // rather than as the missing key it was meant to be.
-  void expect_map(const YAML::Node& node, const std::string& path,
-                  std::initializer_list<const char*> known) const {
-    if (!node.IsMap()) {
-      if (path.empty()) {
-        fail(m_source, "(top)", fmt::format("must be a map of keys, got {}", describe(node)));
-      }
-      fail(m_source, path, fmt::format("must be a map, got {}", describe(node)));
-    }
-    std::set<std::string> seen;
-    for (const auto& kv : node) {
-      if (!kv.first.IsScalar()) {
-        fail(m_source, path.empty() ? "(top)" : path,
-             fmt::format("keys must be strings, got {} as a key", describe(kv.first)));
-      }
-      const std::string& key = kv.first.Scalar();
-      const std::string field = join(path, key);
-      bool is_known = false;
-      for (const char* k : known) is_known = is_known || key == k;
-      if (!is_known) fail(m_source, field, "unknown key");
-      if (!seen.insert(key).second) fail(m_source, field, "duplicate key");
-    }
-  }
-
-  YAML::Node child(const YAML::Node& map, const std::string& path, const char* key) const {
-    YAML::Node v = map[key];
-    if (!v.IsDefined()) fail(m_source, join(path, key), "missing");
-    return v;
-  }
-
-  std::int64_t integer(const YAML::Node& node, const std::string& field,
-                       const IntRule& rule) const {
-    const std::int64_t v = raw_integer(node, field, expectation(rule));
-    check_int(m_source, field, v, rule);
-    return v;
-  }
-
-  std::int64_t size_kib(const YAML::Node& node, const std::string& field) const {
-    const std::int64_t v =
-        raw_integer(node, field, fmt::format("must be an integer in [1, {}]", kMaxSramKib));
-    check_size_kib(m_source, field, v);
-    check_size_kib(m_source, field, std::uint64_t(v));
-    return v;
-  }
-
-  double real(const YAML::Node& node, const std::string& field, const RealRule& rule) const {
-    double v = 0.0;
-    if (is_number_scalar(node, true)) {
-      std::string_view s = node.Scalar();
-      if (s.front() == '+') s.remove_prefix(1);
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc() && end == s.data() + s.size()) {
-        check_real(m_source, field, v, rule);
-        return v;
-      }
-    }
-    fail(m_source, field, fmt::format("{}, got {}", expectation(rule), describe(node)));
-  }
-
-  // A string-valued key (name, technology, an enum). Any scalar counts; null and collections
-  // do not.
-  std::string text(const YAML::Node& node, const std::string& field,
-                   const std::string& expected) const {
-    if (!node.IsScalar()) {
-      fail(m_source, field, fmt::format("{}, got {}", expected, describe(node)));
-    }
-    return node.Scalar();
-  }
-
-  const std::string& source() const { return m_source; }
-
- private:
-  static std::string join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-  // A plain (unquoted) scalar, or one explicitly tagged !!int (or !!float when reals are allowed),
-  // whose text has the right shape.
-  static bool is_number_scalar(const YAML::Node& node, bool real_ok) {
-    if (!node.IsScalar()) return false;
-    const std::string& tag = node.Tag();
-    const bool tag_ok = tag == "?" || tag == "tag:yaml.org,2002:int" ||
-                        (real_ok && tag == "tag:yaml.org,2002:float");
-    if (!tag_ok) return false;
-    return real_ok ? looks_like_real(node.Scalar()) : looks_like_int(node.Scalar());
-  }
-
-  std::int64_t raw_integer(const YAML::Node& node, const std::string& field,
-                           const std::string& expected) const {
-    if (is_number_scalar(node, false)) {
-      std::string_view s = node.Scalar();
-      if (s.front() == '+') s.remove_prefix(1);
-      std::int64_t v = 0;
-      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc() && end == s.data() + s.size()) return v;
-    }
-    fail(m_source, field, fmt::format("{}, got {}", expected, describe(node)));
-  }
-
-  std::string m_source;
-};
+std::int64_t read_size_kib(const Reader& r, const YAML::Node& node, const std::string& field) {
+  const std::int64_t v =
+      r.raw_integer(node, field, fmt::format("must be an integer in [1, {}]", kMaxSramKib));
+  check_size_kib(r.source(), field, v);
+  check_size_kib(r.source(), field, std::uint64_t(v));
+  return v;
+}
 
 SramParams read_sram(const Reader& r, const YAML::Node& top, const std::string& name) {
   const YAML::Node n = r.child(top, "", name.c_str());
   r.expect_map(n, name, {"size_kib", "banks", "port_bytes"});
   SramParams s;
-  s.size_bytes = std::uint64_t(r.size_kib(r.child(n, name, "size_kib"), name + ".size_kib")) * 1024;
+  s.size_bytes =
+      std::uint64_t(read_size_kib(r, r.child(n, name, "size_kib"), name + ".size_kib")) * 1024;
   s.banks = int(r.integer(r.child(n, name, "banks"), name + ".banks", kBanks));
   s.port_bytes = int(r.integer(r.child(n, name, "port_bytes"), name + ".port_bytes", kPortBytes));
   check_sram(r.source(), name, s);
@@ -512,7 +239,8 @@ ArchConfig read_config(const Reader& r, const YAML::Node& top) {
 
 ConfigError::ConfigError(const std::string& source, const std::string& field,
                          const std::string& message)
-    : std::runtime_error(one_line(source) + ": " + one_line(field) + ": " + one_line(message)),
+    : std::runtime_error(yaml::one_line(source) + ": " + yaml::one_line(field) + ": " +
+                         yaml::one_line(message)),
       m_field(field) {}
 
 const char* to_string(Dataflow d) {
