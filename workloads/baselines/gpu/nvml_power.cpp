@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "nvml_power.h"
+
+#include <dlfcn.h>
+
+#include <chrono>
+
+namespace serrano::gpubench {
+namespace {
+
+// The NVML ABI as used here: every call returns an int status (0 = NVML_SUCCESS), a device is an
+// opaque pointer, enums are passed as int.
+using NvmlStatus = int;
+using NvmlDevice = void*;
+constexpr NvmlStatus kSuccess = 0;
+
+using FnInit = NvmlStatus (*)();
+using FnShutdown = NvmlStatus (*)();
+using FnErrorString = const char* (*)(NvmlStatus);
+using FnDriverVersion = NvmlStatus (*)(char*, unsigned);
+using FnHandleByPci = NvmlStatus (*)(const char*, NvmlDevice*);
+using FnName = NvmlStatus (*)(NvmlDevice, char*, unsigned);
+using FnPower = NvmlStatus (*)(NvmlDevice, unsigned*);
+using FnEnergy = NvmlStatus (*)(NvmlDevice, unsigned long long*);
+using FnClock = NvmlStatus (*)(NvmlDevice, int, unsigned*);
+using FnTemperature = NvmlStatus (*)(NvmlDevice, int, unsigned*);
+using FnReasons = NvmlStatus (*)(NvmlDevice, unsigned long long*);
+
+template <typename F>
+F sym(void* lib, const char* name) {
+  return lib != nullptr ? reinterpret_cast<F>(dlsym(lib, name)) : nullptr;
+}
+
+}  // namespace
+
+Nvml::~Nvml() {
+  if (initialised_) {
+    if (auto f = sym<FnShutdown>(lib_, "nvmlShutdown")) f();
+  }
+  if (lib_ != nullptr) dlclose(lib_);
+}
+
+bool Nvml::open(const std::string& pci_bus_id) {
+  for (const char* name : {"libnvidia-ml.so.1", "libnvidia-ml.so"}) {
+    lib_ = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (lib_ != nullptr) {
+      library_ = name;
+      break;
+    }
+  }
+  if (lib_ == nullptr) {
+    error_ = "libnvidia-ml.so.1 not found (no NVIDIA driver with NVML)";
+    return false;
+  }
+  auto init = sym<FnInit>(lib_, "nvmlInit_v2");
+  auto err = sym<FnErrorString>(lib_, "nvmlErrorString");
+  if (init == nullptr) {
+    error_ = "nvmlInit_v2 missing";
+    return false;
+  }
+  if (NvmlStatus s = init(); s != kSuccess) {
+    error_ = std::string("nvmlInit_v2: ") + (err ? err(s) : std::to_string(s));
+    return false;
+  }
+  initialised_ = true;
+  auto by_pci = sym<FnHandleByPci>(lib_, "nvmlDeviceGetHandleByPciBusId_v2");
+  if (by_pci == nullptr) {
+    error_ = "nvmlDeviceGetHandleByPciBusId_v2 missing";
+    return false;
+  }
+  NvmlDevice dev = nullptr;
+  if (NvmlStatus s = by_pci(pci_bus_id.c_str(), &dev); s != kSuccess) {
+    error_ = "nvmlDeviceGetHandleByPciBusId_v2(" + pci_bus_id +
+             "): " + (err ? err(s) : std::to_string(s));
+    return false;
+  }
+  device_ = dev;
+  return true;
+}
+
+std::string Nvml::driver_version() const {
+  char buf[96] = {0};
+  auto f = sym<FnDriverVersion>(lib_, "nvmlSystemGetDriverVersion");
+  if (f == nullptr || f(buf, sizeof(buf)) != kSuccess) return "";
+  return buf;
+}
+
+std::string Nvml::name() const {
+  char buf[96] = {0};
+  auto f = sym<FnName>(lib_, "nvmlDeviceGetName");
+  if (!ok() || f == nullptr || f(device_, buf, sizeof(buf)) != kSuccess) return "";
+  return buf;
+}
+
+bool Nvml::power_mw(unsigned* mw) const {
+  auto f = sym<FnPower>(lib_, "nvmlDeviceGetPowerUsage");
+  return ok() && f != nullptr && f(device_, mw) == kSuccess;
+}
+
+bool Nvml::energy_mj(unsigned long long* mj) const {
+  auto f = sym<FnEnergy>(lib_, "nvmlDeviceGetTotalEnergyConsumption");
+  return ok() && f != nullptr && f(device_, mj) == kSuccess;
+}
+
+bool Nvml::clock_mhz(int clock, unsigned* mhz) const {
+  auto f = sym<FnClock>(lib_, "nvmlDeviceGetClockInfo");
+  return ok() && f != nullptr && f(device_, clock, mhz) == kSuccess;
+}
+
+bool Nvml::max_clock_mhz(int clock, unsigned* mhz) const {
+  auto f = sym<FnClock>(lib_, "nvmlDeviceGetMaxClockInfo");
+  return ok() && f != nullptr && f(device_, clock, mhz) == kSuccess;
+}
+
+bool Nvml::power_limit_mw(unsigned* mw) const {
+  auto f = sym<FnPower>(lib_, "nvmlDeviceGetEnforcedPowerLimit");
+  return ok() && f != nullptr && f(device_, mw) == kSuccess;
+}
+
+bool Nvml::temperature_c(unsigned* c) const {
+  auto f = sym<FnTemperature>(lib_, "nvmlDeviceGetTemperature");
+  return ok() && f != nullptr && f(device_, /*NVML_TEMPERATURE_GPU*/ 0, c) == kSuccess;
+}
+
+bool Nvml::clock_event_reasons(unsigned long long* mask) const {
+  auto f = sym<FnReasons>(lib_, "nvmlDeviceGetCurrentClocksEventReasons");
+  if (f == nullptr) f = sym<FnReasons>(lib_, "nvmlDeviceGetCurrentClocksThrottleReasons");
+  return ok() && f != nullptr && f(device_, mask) == kSuccess;
+}
+
+void PowerSampler::start(int period_ms) {
+  stop();
+  samples_ = 0;
+  sum_mw_ = 0.0;
+  max_mw_ = 0.0;
+  if (nvml_ == nullptr || !nvml_->ok()) return;
+  running_ = true;
+  thread_ = std::thread([this, period_ms] {
+    auto next = std::chrono::steady_clock::now();
+    while (running_) {
+      unsigned mw = 0;
+      if (nvml_->power_mw(&mw)) {
+        ++samples_;
+        sum_mw_ += mw;
+        if (mw > max_mw_) max_mw_ = mw;
+      }
+      next += std::chrono::milliseconds(period_ms);
+      std::this_thread::sleep_until(next);
+    }
+  });
+}
+
+void PowerSampler::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace serrano::gpubench

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// NVML access for the GPU baseline harness: board power, the total-energy counter, clocks,
+// temperature and the driver version.
+//
+// NVML is loaded at run time with dlopen("libnvidia-ml.so.1"), the library that the NVIDIA driver
+// installs, and the few entry points used here are declared in nvml_power.cpp. So the harness
+// builds where the CUDA toolkit has no nvml.h or NVML stub (the build machines of this project),
+// and it still runs, with the power fields marked unavailable, where the driver has no NVML.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace serrano::gpubench {
+
+class Nvml {
+ public:
+  Nvml() = default;
+  ~Nvml();
+  Nvml(const Nvml&) = delete;
+  Nvml& operator=(const Nvml&) = delete;
+
+  // Loads the library, initialises NVML and opens the device with this PCI bus id (as
+  // cudaDeviceGetPCIBusId writes it). False, with error() saying why, if any step fails.
+  bool open(const std::string& pci_bus_id);
+  bool ok() const { return device_ != nullptr; }
+  const std::string& error() const { return error_; }
+  const std::string& library() const { return library_; }
+
+  std::string driver_version() const;
+  std::string name() const;
+  // Board power in milliwatts (nvmlDeviceGetPowerUsage).
+  bool power_mw(unsigned* mw) const;
+  // Energy used since the driver was loaded, in millijoules (nvmlDeviceGetTotalEnergyConsumption).
+  bool energy_mj(unsigned long long* mj) const;
+  // clock: 0 graphics, 1 SM, 2 memory (nvmlClockType_t), in MHz.
+  bool clock_mhz(int clock, unsigned* mhz) const;
+  bool max_clock_mhz(int clock, unsigned* mhz) const;
+  bool power_limit_mw(unsigned* mw) const;
+  bool temperature_c(unsigned* c) const;
+  // Bit mask of the reasons the clocks are held below their maximum (nvmlClocksEventReasons).
+  bool clock_event_reasons(unsigned long long* mask) const;
+
+ private:
+  void* lib_ = nullptr;
+  void* device_ = nullptr;
+  bool initialised_ = false;
+  std::string error_;
+  std::string library_;
+};
+
+// Reads the board power from a host thread every period_ms while a measured loop runs.
+class PowerSampler {
+ public:
+  explicit PowerSampler(const Nvml* nvml) : nvml_(nvml) {}
+  ~PowerSampler() { stop(); }
+  void start(int period_ms);
+  void stop();
+  int samples() const { return samples_; }
+  double mean_w() const { return samples_ > 0 ? sum_mw_ / samples_ / 1000.0 : 0.0; }
+  double max_w() const { return max_mw_ / 1000.0; }
+
+ private:
+  const Nvml* nvml_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  int samples_ = 0;
+  double sum_mw_ = 0.0;
+  double max_mw_ = 0.0;
+};
+
+}  // namespace serrano::gpubench
