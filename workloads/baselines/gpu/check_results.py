@@ -40,7 +40,10 @@ def main(argv):
     for key in ("driver", "cuda_runtime", "cublaslt_version"):
         if not doc["software"].get(key):
             bad += fail("software." + key + " missing")
+    if not doc.get("complete"):
+        bad += fail("incomplete run: %d of %s results" % (len(doc["results"]), doc.get("runs_planned")))
     nvml = doc["software"].get("nvml", "").startswith("dlopen")
+    unaligned = 0
     counts = {}
     for i, r in enumerate(doc["results"]):
         where = "results[%d] %s/%s/%s %s" % (i, r.get("model"), r.get("phase"), r.get("layer"),
@@ -65,6 +68,8 @@ def main(argv):
                 if not p or not isinstance(p.get("avg_w"), (int, float)) or not math.isfinite(
                         p["avg_w"]) or p["avg_w"] <= 0:
                     bad += fail(where + ": no power figure")
+                elif not p.get("aligned"):
+                    unaligned += 1
         elif status in ("unsupported", "error"):
             if not r.get("reason"):
                 bad += fail(where + ": " + status + " without a reason")
@@ -72,9 +77,9 @@ def main(argv):
                 bad += fail(where + ": " + status + ": " + r.get("reason", ""))
         else:
             bad += fail(where + ": unknown status " + str(status))
-    print("%s: %s, driver %s, %s; %d results %s; %s" %
+    print("%s: %s, driver %s, %s; %d results %s; %d power windows not on counter updates; %s" %
           (path, doc["device"].get("name"), doc["software"].get("driver"), doc["date_utc"],
-           len(doc["results"]), counts, "OK" if bad == 0 else "%d problems" % bad))
+           len(doc["results"]), counts, unaligned, "OK" if bad == 0 else "%d problems" % bad))
     return 1 if bad else 0
 
 

@@ -360,6 +360,22 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
     if (returned == 0)
       throw BenchError("cublasLtMatmulAlgoGetHeuristic returned no algorithm", true);
 
+    // A CUDA graph of `count` launches of one algorithm, cycling the operand sets.
+    auto capture = [&](const cublasLtMatmulAlgo_t* algo, int count, Graph* g) {
+      if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+        cudaGetLastError();
+        return false;
+      }
+      bool launched = true;
+      for (int i = 0; i < count && launched; ++i)
+        launched = matmul(algo, i % sets) == CUBLAS_STATUS_SUCCESS;
+      const cudaError_t ec = cudaStreamEndCapture(stream, &g->graph);
+      const bool ok = launched && ec == cudaSuccess &&
+                      cudaGraphInstantiate(&g->exec, g->graph, 0) == cudaSuccess;
+      cudaGetLastError();  // a failed capture leaves a non-sticky error behind
+      return ok;
+    };
+
     Events ev(65);
     int launch_no = 0;
     for (int i = 0; i < returned; ++i) {
@@ -381,7 +397,8 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
         r.algos.push_back(t);
         continue;
       }
-      // One launch to catch failures, one timed alone to size the groups, then three groups.
+      // One launch to catch failures, one timed alone to size the trial, then a graph of `reps`
+      // launches replayed three times (the median counts), as the timed loop does.
       cublasStatus_t ms = matmul(&algo, launch_no++ % sets);
       if (ms != CUBLAS_STATUS_SUCCESS) {
         t.error = std::string("cublasLtMatmul: ") + cublasLtGetStatusName(ms);
@@ -394,16 +411,22 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
       CU(cudaEventRecord(ev.ev[1], stream));
       CU(cudaEventSynchronize(ev.ev[1]));
       const double single_us = 1000.0 * ev.ms(0, 1);
-      const int reps = int(std::clamp(std::ceil(200.0 / std::max(single_us, 0.5)), 1.0, 100.0));
+      const int reps =
+          int(std::clamp(std::ceil(opt_.select_us / std::max(single_us, 0.5)), 1.0, 256.0));
+      Graph trial;
+      const bool graphed = capture(&algo, reps, &trial);
       std::vector<double> group_us;
-      CU(cudaEventRecord(ev.ev[0], stream));
-      for (int g = 0; g < 3; ++g) {
-        for (int rep = 0; rep < reps; ++rep) LT(matmul(&algo, launch_no++ % sets));
-        CU(cudaEventRecord(ev.ev[size_t(g) + 1], stream));
+      for (int g = -1; g < 3; ++g) {  // g = -1: warm-up replay
+        CU(cudaEventRecord(ev.ev[0], stream));
+        if (graphed) {
+          CU(cudaGraphLaunch(trial.exec, stream));
+        } else {
+          for (int rep = 0; rep < reps; ++rep) LT(matmul(&algo, launch_no++ % sets));
+        }
+        CU(cudaEventRecord(ev.ev[1], stream));
+        CU(cudaEventSynchronize(ev.ev[1]));
+        if (g >= 0) group_us.push_back(1000.0 * ev.ms(0, 1) / reps);
       }
-      CU(cudaEventSynchronize(ev.ev[3]));
-      for (int g = 0; g < 3; ++g)
-        group_us.push_back(1000.0 * ev.ms(size_t(g), size_t(g) + 1) / reps);
       t.ok = true;
       t.median_us = median_of(group_us);
       r.algos.push_back(t);
@@ -481,21 +504,7 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
         std::max(std::ceil(opt_.sample_us / std::max(est_us, 0.5)), double(sets)), 1.0, 256.0));
     r.graph_gemms = G;
     Graph graph;
-    bool use_graph = true;
-    {
-      if (cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
-        use_graph = false;
-      } else {
-        bool launched = true;
-        for (int g = 0; g < G && launched; ++g)
-          launched = matmul(&best, g % sets) == CUBLAS_STATUS_SUCCESS;
-        const cudaError_t ec = cudaStreamEndCapture(stream, &graph.graph);
-        if (!launched || ec != cudaSuccess ||
-            cudaGraphInstantiate(&graph.exec, graph.graph, 0) != cudaSuccess)
-          use_graph = false;
-      }
-      cudaGetLastError();  // a failed capture leaves a non-sticky error behind
-    }
+    const bool use_graph = capture(&best, G, &graph);
     r.timing_method = use_graph ? "graph" : "stream";
     auto launch_sample = [&]() {
       if (use_graph) {
@@ -519,59 +528,89 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
               opt_.warmup_ms);
     }
 
+    // Samples are timed in chunks of up to 64 graph replays; the next chunk is queued before the
+    // host waits for the last one, so the GPU never idles. While it waits, the host polls the
+    // NVML energy counter (EnergyWindow: it moves only about every 100 ms, so the power window
+    // starts and ends on its updates).
     const bool with_power = opt_.power_ms > 0 && nvml_ != nullptr && nvml_->ok();
-    const double loop_ms = std::max(opt_.budget_ms, with_power ? opt_.power_ms : 0.0);
     const double sample_est_ms = std::max(1e-3, est_us * G / 1000.0);
     const int chunk = int(std::clamp(std::ceil(25.0 / sample_est_ms), 1.0, 64.0));
     std::vector<double> per_gemm_us;
     double busy_ms = 0.0;
     PowerSampler sampler(nvml_);
-    unsigned long long e0 = 0, e1 = 0;
-    bool energy_ok = false;
-    if (with_power) {
-      sampler.start(opt_.power_period_ms);
-      energy_ok = nvml_->energy_mj(&e0);
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    double wall_ms = 0.0;
-    while (true) {
-      CU(cudaEventRecord(ev.ev[0], stream));
+    EnergyWindow window(nvml_, opt_.settle_ms, opt_.power_ms);
+    Events ev2(65);
+    Events* bufs[2] = {&ev, &ev2};
+    auto enqueue = [&](Events* e) {
+      CU(cudaEventRecord(e->ev[0], stream));
       for (int c = 0; c < chunk; ++c) {
         launch_sample();
-        CU(cudaEventRecord(ev.ev[size_t(c) + 1], stream));
+        CU(cudaEventRecord(e->ev[size_t(c) + 1], stream));
       }
-      CU(cudaEventSynchronize(ev.ev[size_t(chunk)]));
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    auto elapsed_ms = [&] {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+          .count();
+    };
+    if (with_power) window.begin();
+    enqueue(bufs[0]);
+    int cur = 0;
+    bool more = true;
+    while (true) {
+      if (more) enqueue(bufs[1 - cur]);
+      cudaEvent_t last = bufs[cur]->ev[size_t(chunk)];
+      while (true) {
+        const cudaError_t q = cudaEventQuery(last);
+        if (q == cudaSuccess) break;
+        if (q != cudaErrorNotReady) CU(q);
+        if (with_power && !window.done()) {
+          const bool was_open = window.open();
+          window.poll();
+          if (!was_open && window.open()) sampler.start(opt_.power_period_ms);
+          if (window.done()) sampler.stop();
+          std::this_thread::sleep_for(std::chrono::microseconds(500));
+        } else {
+          std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+      }
       for (int c = 0; c < chunk; ++c) {
-        const double ms = ev.ms(size_t(c), size_t(c) + 1);
+        const double ms = bufs[cur]->ms(size_t(c), size_t(c) + 1);
         busy_ms += ms;
         per_gemm_us.push_back(1000.0 * ms / G);
       }
-      wall_ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (wall_ms >= loop_ms && int(per_gemm_us.size()) >= opt_.min_samples) break;
-      if (wall_ms >= 20.0 * loop_ms + 5000.0) break;  // guard against a clock gone wrong
+      if (!more) break;
+      cur = 1 - cur;
+      const double wall = elapsed_ms();
+      const bool power_done = !with_power || window.done();
+      if (power_done && wall >= opt_.budget_ms && int(per_gemm_us.size()) >= opt_.min_samples)
+        more = false;  // drain the chunk in flight, then stop
+      if (wall >= 10.0 * (opt_.budget_ms + opt_.settle_ms + opt_.power_ms) + 5000.0) {
+        more = false;  // guard: the energy counter never moved
+        if (with_power && !window.done()) window.finish();
+      }
     }
+    const double wall_ms = elapsed_ms();
+    sampler.stop();
     if (with_power) {
-      energy_ok = energy_ok && nvml_->energy_mj(&e1);
-      sampler.stop();
       PowerResult& p = r.power;
       r.power_measured = true;
-      p.window_s = wall_ms / 1000.0;
-      p.energy_ok = energy_ok && e1 >= e0;
-      if (p.energy_ok) {
-        p.energy_j = double(e1 - e0) / 1000.0;
-        p.avg_w = p.energy_j / p.window_s;
-      }
+      p.energy_ok = window.ok();
+      p.aligned = window.aligned();
+      p.window_s = window.seconds();
+      p.energy_j = window.joules();
+      p.counter_updates = window.updates();
+      p.avg_w = p.window_s > 0 ? p.energy_j / p.window_s : 0.0;
       p.samples = sampler.samples();
       p.sampled_avg_w = sampler.mean_w();
       p.sampled_max_w = sampler.max_w();
+      p.sm_mhz_avg = sampler.mean_sm_mhz();
+      p.reasons_ok = sampler.reasons_ok();
+      p.clock_event_reasons = sampler.reasons_or();
       unsigned v = 0;
       if (nvml_->clock_mhz(1, &v)) p.sm_mhz = int(v);
       if (nvml_->clock_mhz(2, &v)) p.mem_mhz = int(v);
       if (nvml_->temperature_c(&v)) p.temp_c = int(v);
-      unsigned long long reasons = 0;
-      p.reasons_ok = nvml_->clock_event_reasons(&reasons);
-      p.clock_event_reasons = reasons;
     }
     r.samples = int(per_gemm_us.size());
     r.gemms_timed = int64_t(r.samples) * G;

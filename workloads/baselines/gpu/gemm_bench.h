@@ -25,11 +25,13 @@ bool parse_precision(const std::string& s, Precision* p);
 
 struct BenchOptions {
   int device = 0;
-  int algo_count = 8;        // heuristic results asked for and timed
-  double budget_ms = 100.0;  // least time spent in the timed loop of one run
-  double power_ms = 300.0;   // least length of the same loop when power is read (0: no power)
-  double warmup_ms = 20.0;   // graph replays before the timed loop
-  double sample_us = 500.0;  // target length of one timed sample (a graph of G GEMMs)
+  int algo_count = 12;        // heuristic results asked for and timed
+  double select_us = 1000.0;  // length of each algorithm's timed trial (a graph of launches)
+  double budget_ms = 100.0;   // least time spent in the timed loop of one run
+  double settle_ms = 150.0;   // loaded time before the power window opens
+  double power_ms = 500.0;    // least length of the power window (0: no power)
+  double warmup_ms = 20.0;    // graph replays before the timed loop
+  double sample_us = 500.0;   // target length of one timed sample (a graph of G GEMMs)
   int min_samples = 10;
   int64_t rotate_bytes = 256ll << 20;  // A and W copies cycled through, so they come from DRAM
   int max_sets = 64;
@@ -51,15 +53,18 @@ struct AlgoTrial {
 
 struct PowerResult {
   bool energy_ok = false;
+  bool aligned = false;  // window opened and closed on energy-counter updates
   double energy_j = 0.0;
   double window_s = 0.0;
-  double avg_w = 0.0;  // energy_j / window_s
-  int samples = 0;     // sampled nvmlDeviceGetPowerUsage readings
+  double avg_w = 0.0;       // energy_j / window_s
+  int counter_updates = 0;  // energy-counter changes inside the window
+  int samples = 0;          // nvmlDeviceGetPowerUsage readings in the window
   double sampled_avg_w = 0.0;
   double sampled_max_w = 0.0;
+  double sm_mhz_avg = 0.0;                     // mean SM clock sampled in the window
   int sm_mhz = -1, mem_mhz = -1, temp_c = -1;  // read right after the loop
   bool reasons_ok = false;
-  uint64_t clock_event_reasons = 0;
+  uint64_t clock_event_reasons = 0;  // OR of the clock event reasons sampled in the window
 };
 
 struct RunResult {

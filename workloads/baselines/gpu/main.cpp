@@ -30,9 +30,11 @@ const char* kUsage = R"(usage: serrano_gpu_gemm [options]
   --shape M,K,N[,B]   add one shape (repeatable)
   --precisions LIST   comma-separated, from int8,fp16 (default int8,fp16)
   --list              print the selected shapes in the --shapes format and exit
-  --algos N           cuBLASLt heuristic results to time, keep the fastest (default 8)
+  --algos N           cuBLASLt heuristic results to time, keep the fastest (default 12)
   --budget-ms T       least time of each timed loop (default 100)
-  --power-ms T        least time of each loop when power is read; 0 = no power (default 300)
+  --settle-ms T       loaded time before each power window opens (default 150)
+  --power-ms T        least length of each power window; 0 = no power (default 500)
+  --select-us T       length of each algorithm's timed trial (default 1000)
   --warmup-ms T       warm-up before each timed loop (default 20)
   --sample-us T       target length of one timed sample, a graph of G GEMMs (default 500)
   --rotate-mib S      cycle copies of A and W adding up to at least S MiB (default 256)
@@ -55,40 +57,31 @@ std::string version_string(int v) {  // 13000 -> "13.0"
 }
 
 struct Idle {
-  bool measured = false, energy_ok = false;
+  bool measured = false, energy_ok = false, aligned = false;
   double window_s = 0, energy_j = 0, avg_w = 0, sampled_avg_w = 0;
   int samples = 0, sm_mhz = -1, mem_mhz = -1, temp_c = -1;
-  int energy_updates = 0;  // changes of the energy counter seen when polled every 1 ms
+  int energy_updates = 0;  // energy-counter updates inside the window (polled every 1 ms)
 };
 
 Idle measure_idle(const Nvml& nvml, double ms, int period_ms) {
   Idle idle;
   if (!nvml.ok() || ms <= 0) return idle;
   PowerSampler sampler(&nvml);
-  unsigned long long e0 = 0, e1 = 0;
+  EnergyWindow window(&nvml, 0.0, ms);
+  window.begin();
   sampler.start(period_ms);
-  bool ok = nvml.energy_mj(&e0);
-  const auto t0 = std::chrono::steady_clock::now();
-  // Poll the energy counter every millisecond to see how often it moves.
-  unsigned long long last = e0;
-  const auto end = t0 + std::chrono::duration<double, std::milli>(ms);
-  while (std::chrono::steady_clock::now() < end) {
+  while (!window.done()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    unsigned long long e = 0;
-    if (ok && nvml.energy_mj(&e) && e != last) {
-      ++idle.energy_updates;
-      last = e;
-    }
+    window.poll();
   }
-  ok = ok && nvml.energy_mj(&e1);
-  idle.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sampler.stop();
   idle.measured = true;
-  idle.energy_ok = ok && e1 >= e0;
-  if (idle.energy_ok) {
-    idle.energy_j = double(e1 - e0) / 1000.0;
-    idle.avg_w = idle.energy_j / idle.window_s;
-  }
+  idle.energy_ok = window.ok();
+  idle.aligned = window.aligned();
+  idle.window_s = window.seconds();
+  idle.energy_j = window.joules();
+  idle.energy_updates = window.updates();
+  if (idle.energy_ok) idle.avg_w = idle.energy_j / idle.window_s;
   idle.samples = sampler.samples();
   idle.sampled_avg_w = sampler.mean_w();
   unsigned v = 0;
@@ -152,16 +145,18 @@ void write_result(JsonWriter& j, const RunResult& r) {
     const PowerResult& p = r.power;
     j.begin_object("power");
     j.str("method", p.energy_ok ? "energy_counter" : "sampled");
-    j.number("window_s", p.window_s, 5);
-    if (p.energy_ok) {
-      j.number("energy_j", p.energy_j, 6).number("avg_w", p.avg_w, 5);
-      j.number("pj_per_op", p.energy_j / (double(r.gemms_timed) * ops) * 1e12, 5);
-    } else {
-      j.null("energy_j").number("avg_w", p.sampled_avg_w, 5);
-      j.number("pj_per_op", p.sampled_avg_w * r.mean_us * 1e-6 / ops * 1e12, 5);
-    }
+    j.boolean("aligned", p.aligned).number("window_s", p.window_s, 5);
+    j.integer("counter_updates", p.counter_updates);
+    const double w = p.energy_ok ? p.avg_w : p.sampled_avg_w;
+    if (p.energy_ok)
+      j.number("energy_j", p.energy_j, 6);
+    else
+      j.null("energy_j");
+    j.number("avg_w", w, 5);
+    // Energy of one GEMM at the measured rate: power * median time / ops (static power included).
+    j.number("pj_per_op", w * r.median_us * 1e-6 / ops * 1e12, 5);
     j.integer("samples", p.samples).number("sampled_avg_w", p.sampled_avg_w, 5);
-    j.number("sampled_max_w", p.sampled_max_w, 5);
+    j.number("sampled_max_w", p.sampled_max_w, 5).number("sm_mhz_avg", p.sm_mhz_avg, 5);
     j.integer("sm_mhz_after", p.sm_mhz).integer("mem_mhz_after", p.mem_mhz);
     j.integer("temp_c_after", p.temp_c);
     if (p.reasons_ok)
@@ -248,6 +243,10 @@ int main(int argc, char** argv) {
         opt.algo_count = std::stoi(need(i));
       else if (a == "--budget-ms")
         opt.budget_ms = std::stod(need(i));
+      else if (a == "--settle-ms")
+        opt.settle_ms = std::stod(need(i));
+      else if (a == "--select-us")
+        opt.select_us = std::stod(need(i));
       else if (a == "--power-ms")
         opt.power_ms = std::stod(need(i));
       else if (a == "--warmup-ms")
@@ -307,7 +306,7 @@ int main(int argc, char** argv) {
   const Idle idle = measure_idle(nvml, idle_ms, opt.power_period_ms);
   if (idle.measured)
     std::printf(
-        "idle: %.1f W (energy counter, %d changes in %.2f s), %.1f W (sampled), SM %d MHz, "
+        "idle: %.1f W (energy counter, %d updates in %.2f s), %.1f W (sampled), SM %d MHz, "
         "%d C\n",
         idle.avg_w, idle.energy_updates, idle.window_s, idle.sampled_avg_w, idle.sm_mhz,
         idle.temp_c);
@@ -320,6 +319,109 @@ int main(int argc, char** argv) {
                 (long long)copy_mib, copy_median, copy_best);
 
   std::vector<RunResult> results;
+  // The JSON is rewritten after every shape, so a run cut short still leaves its results.
+  auto write_json = [&](bool complete) {
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+
+    JsonWriter j;
+    j.begin_object();
+    j.str("schema", "serrano-gpu-gemm/1");
+    j.str("tool", "workloads/baselines/gpu serrano_gpu_gemm");
+    j.str("date_utc", date);
+    j.boolean("complete", complete);
+    j.integer("runs_planned", int64_t(shapes.size() * precisions.size()));
+    j.str("command", command_line);
+    j.number("run_wall_s", wall_s, 5);
+    utsname un{};
+    if (uname(&un) == 0) j.str("host_kernel", std::string(un.sysname) + " " + un.release);
+    j.begin_object("device");
+    j.str("name", dev.name).str("nvml_name", nvml.name()).str("pci_bus_id", dev.pci_bus_id);
+    j.str("compute_capability", std::to_string(dev.cc_major) + "." + std::to_string(dev.cc_minor));
+    j.integer("sm_count", dev.sm_count).integer("memory_bytes", dev.total_mem);
+    j.integer("l2_bytes", dev.l2_bytes).integer("memory_bus_bits", dev.mem_bus_bits);
+    j.integer("attr_clock_khz", dev.sm_clock_khz_attr);
+    j.integer("attr_memory_clock_khz", dev.mem_clock_khz_attr);
+    unsigned v = 0;
+    if (nvml.max_clock_mhz(1, &v))
+      j.integer("max_sm_clock_mhz", v);
+    else
+      j.null("max_sm_clock_mhz");
+    if (nvml.max_clock_mhz(2, &v))
+      j.integer("max_mem_clock_mhz", v);
+    else
+      j.null("max_mem_clock_mhz");
+    if (nvml.power_limit_mw(&v))
+      j.number("power_limit_w", v / 1000.0, 5);
+    else
+      j.null("power_limit_w");
+    j.end_object();
+    j.begin_object("software");
+    j.str("driver", nvml.driver_version());
+    j.str("cuda_driver_api", version_string(dev.driver_api));
+    j.str("cuda_runtime", version_string(dev.runtime));
+    j.uinteger("cublaslt_version", dev.cublaslt_version);
+    j.uinteger("cublaslt_cudart_version", dev.cublaslt_cudart);
+    j.str("nvml", nvml.ok() ? "dlopen " + nvml.library() : "unavailable: " + nvml.error());
+    j.end_object();
+    j.begin_object("settings");
+    j.integer("algos_requested", opt.algo_count).number("budget_ms", opt.budget_ms);
+    j.number("settle_ms", opt.settle_ms).number("select_us", opt.select_us);
+    j.number("power_ms", opt.power_ms).number("warmup_ms", opt.warmup_ms);
+    j.number("sample_us", opt.sample_us).integer("min_samples", opt.min_samples);
+    j.integer("rotate_bytes", opt.rotate_bytes).integer("max_operand_sets", opt.max_sets);
+    j.integer("workspace_bytes", opt.workspace_bytes).integer("verify_samples", opt.verify_samples);
+    j.integer("power_sample_period_ms", opt.power_period_ms);
+    j.end_object();
+    j.begin_object("conventions");
+    j.str("gemm",
+          "C[M][N] = A[M][K] * W[K][N]; W stored N x K row-major; batch = independent GEMMs");
+    j.str("cublaslt",
+          "TN: op(W)=T, op(A)=N, column-major descriptors; int8: CUBLAS_COMPUTE_32I, "
+          "int32 C, alpha 1 beta 0; fp16: CUBLAS_COMPUTE_32F, fp16 C");
+    j.str("ops", "2*M*K*N*batch; tops = ops / time / 1e12");
+    j.str("bytes_min", "A and W read once, C written once (int8: 1/1/4 bytes, fp16: 2/2/2)");
+    j.str(
+        "time",
+        "per GEMM: CUDA events around CUDA-graph replays of G back-to-back GEMMs, / G; median and "
+        "min over all samples of the loop, power-capped clocks included");
+    j.str("power",
+          "board power: nvmlDeviceGetTotalEnergyConsumption delta over a window of at least "
+          "power_ms that opens settle_ms into the loop and starts and ends on counter updates; "
+          "includes idle/static power; pj_per_op = avg_w * median time / ops");
+    j.end_object();
+    j.begin_object("idle_power");
+    j.boolean("measured", idle.measured);
+    if (idle.measured) {
+      j.str("method", idle.energy_ok ? "energy_counter" : "sampled");
+      j.number("window_s", idle.window_s, 5);
+      if (idle.energy_ok)
+        j.number("avg_w", idle.avg_w, 5);
+      else
+        j.number("avg_w", idle.sampled_avg_w, 5);
+      j.integer("samples", idle.samples).number("sampled_avg_w", idle.sampled_avg_w, 5);
+      j.boolean("aligned", idle.aligned).integer("counter_updates", idle.energy_updates);
+      j.integer("sm_mhz", idle.sm_mhz)
+          .integer("mem_mhz", idle.mem_mhz)
+          .integer("temp_c", idle.temp_c);
+    }
+    j.end_object();
+    j.begin_object("memcpy_d2d");
+    j.boolean("measured", copied);
+    if (copied) {
+      j.integer("bytes", copy_mib << 20).integer("iterations", 20);
+      j.number("median_gbs", copy_median, 5).number("best_gbs", copy_best, 5);
+      j.str("counts", "bytes read + bytes written");
+    }
+    j.end_object();
+    j.begin_array("results");
+    for (const auto& r : results) write_result(j, r);
+    j.end_array();
+    j.end_object();
+    std::ofstream out(out_path);
+    out << j.str();
+    return bool(out);
+  };
   std::printf("%-12s %-18s %-12s %6s %6s %6s %4s %-4s %-11s %10s %9s %8s %7s\n", "model", "phase",
               "layer", "M", "K", "N", "B", "prec", "status", "median_us", "TOPS", "GB/s", "W");
   for (const auto& s : shapes) {
@@ -345,100 +447,11 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       results.push_back(std::move(r));
     }
+    write_json(false);
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-
-  JsonWriter j;
-  j.begin_object();
-  j.str("schema", "serrano-gpu-gemm/1");
-  j.str("tool", "workloads/baselines/gpu serrano_gpu_gemm");
-  j.str("date_utc", date);
-  j.str("command", command_line);
-  j.number("run_wall_s", wall_s, 5);
-  utsname un{};
-  if (uname(&un) == 0) j.str("host_kernel", std::string(un.sysname) + " " + un.release);
-  j.begin_object("device");
-  j.str("name", dev.name).str("nvml_name", nvml.name()).str("pci_bus_id", dev.pci_bus_id);
-  j.str("compute_capability", std::to_string(dev.cc_major) + "." + std::to_string(dev.cc_minor));
-  j.integer("sm_count", dev.sm_count).integer("memory_bytes", dev.total_mem);
-  j.integer("l2_bytes", dev.l2_bytes).integer("memory_bus_bits", dev.mem_bus_bits);
-  j.integer("attr_clock_khz", dev.sm_clock_khz_attr);
-  j.integer("attr_memory_clock_khz", dev.mem_clock_khz_attr);
-  unsigned v = 0;
-  if (nvml.max_clock_mhz(1, &v))
-    j.integer("max_sm_clock_mhz", v);
-  else
-    j.null("max_sm_clock_mhz");
-  if (nvml.max_clock_mhz(2, &v))
-    j.integer("max_mem_clock_mhz", v);
-  else
-    j.null("max_mem_clock_mhz");
-  if (nvml.power_limit_mw(&v))
-    j.number("power_limit_w", v / 1000.0, 5);
-  else
-    j.null("power_limit_w");
-  j.end_object();
-  j.begin_object("software");
-  j.str("driver", nvml.driver_version());
-  j.str("cuda_driver_api", version_string(dev.driver_api));
-  j.str("cuda_runtime", version_string(dev.runtime));
-  j.uinteger("cublaslt_version", dev.cublaslt_version);
-  j.uinteger("cublaslt_cudart_version", dev.cublaslt_cudart);
-  j.str("nvml", nvml.ok() ? "dlopen " + nvml.library() : "unavailable: " + nvml.error());
-  j.end_object();
-  j.begin_object("settings");
-  j.integer("algos_requested", opt.algo_count).number("budget_ms", opt.budget_ms);
-  j.number("power_ms", opt.power_ms).number("warmup_ms", opt.warmup_ms);
-  j.number("sample_us", opt.sample_us).integer("min_samples", opt.min_samples);
-  j.integer("rotate_bytes", opt.rotate_bytes).integer("max_operand_sets", opt.max_sets);
-  j.integer("workspace_bytes", opt.workspace_bytes).integer("verify_samples", opt.verify_samples);
-  j.integer("power_sample_period_ms", opt.power_period_ms);
-  j.end_object();
-  j.begin_object("conventions");
-  j.str("gemm", "C[M][N] = A[M][K] * W[K][N]; W stored N x K row-major; batch = independent GEMMs");
-  j.str("cublaslt",
-        "TN: op(W)=T, op(A)=N, column-major descriptors; int8: CUBLAS_COMPUTE_32I, "
-        "int32 C, alpha 1 beta 0; fp16: CUBLAS_COMPUTE_32F, fp16 C");
-  j.str("ops", "2*M*K*N*batch; tops = ops / time / 1e12");
-  j.str("bytes_min", "A and W read once, C written once (int8: 1/1/4 bytes, fp16: 2/2/2)");
-  j.str("time", "per GEMM: CUDA events around CUDA-graph replays of G back-to-back GEMMs, / G");
-  j.str("power",
-        "board power; energy_counter = nvmlDeviceGetTotalEnergyConsumption delta over "
-        "the timed loop's wall time, includes idle/static power");
-  j.end_object();
-  j.begin_object("idle_power");
-  j.boolean("measured", idle.measured);
-  if (idle.measured) {
-    j.str("method", idle.energy_ok ? "energy_counter" : "sampled");
-    j.number("window_s", idle.window_s, 5);
-    if (idle.energy_ok)
-      j.number("avg_w", idle.avg_w, 5);
-    else
-      j.number("avg_w", idle.sampled_avg_w, 5);
-    j.integer("samples", idle.samples).number("sampled_avg_w", idle.sampled_avg_w, 5);
-    j.integer("energy_counter_changes_1ms_poll", idle.energy_updates);
-    j.integer("sm_mhz", idle.sm_mhz)
-        .integer("mem_mhz", idle.mem_mhz)
-        .integer("temp_c", idle.temp_c);
-  }
-  j.end_object();
-  j.begin_object("memcpy_d2d");
-  j.boolean("measured", copied);
-  if (copied) {
-    j.integer("bytes", copy_mib << 20).integer("iterations", 20);
-    j.number("median_gbs", copy_median, 5).number("best_gbs", copy_best, 5);
-    j.str("counts", "bytes read + bytes written");
-  }
-  j.end_object();
-  j.begin_array("results");
-  for (const auto& r : results) write_result(j, r);
-  j.end_array();
-  j.end_object();
-
-  std::ofstream out(out_path);
-  out << j.str();
-  if (!out) {
+  if (!write_json(true)) {
     std::fprintf(stderr, "cannot write %s\n", out_path.c_str());
     return 1;
   }

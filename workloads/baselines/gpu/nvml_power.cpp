@@ -130,19 +130,29 @@ bool Nvml::clock_event_reasons(unsigned long long* mask) const {
 
 void PowerSampler::start(int period_ms) {
   stop();
-  samples_ = 0;
-  sum_mw_ = 0.0;
-  max_mw_ = 0.0;
+  samples_ = clock_samples_ = 0;
+  sum_mw_ = max_mw_ = sum_mhz_ = 0.0;
+  reasons_ok_ = false;
+  reasons_ = 0;
   if (nvml_ == nullptr || !nvml_->ok()) return;
   running_ = true;
   thread_ = std::thread([this, period_ms] {
     auto next = std::chrono::steady_clock::now();
     while (running_) {
-      unsigned mw = 0;
-      if (nvml_->power_mw(&mw)) {
+      unsigned v = 0;
+      if (nvml_->power_mw(&v)) {
         ++samples_;
-        sum_mw_ += mw;
-        if (mw > max_mw_) max_mw_ = mw;
+        sum_mw_ += v;
+        if (v > max_mw_) max_mw_ = v;
+      }
+      if (nvml_->clock_mhz(/*SM*/ 1, &v)) {
+        ++clock_samples_;
+        sum_mhz_ += v;
+      }
+      unsigned long long mask = 0;
+      if (nvml_->clock_event_reasons(&mask)) {
+        reasons_ok_ = true;
+        reasons_ |= mask;
       }
       next += std::chrono::milliseconds(period_ms);
       std::this_thread::sleep_until(next);
@@ -153,6 +163,79 @@ void PowerSampler::start(int period_ms) {
 void PowerSampler::stop() {
   running_ = false;
   if (thread_.joinable()) thread_.join();
+}
+
+double EnergyWindow::now_ms() const {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+      .count();
+}
+
+void EnergyWindow::begin() {
+  start_ = std::chrono::steady_clock::now();
+  state_ = (nvml_ != nullptr && nvml_->ok()) ? kSettle : kFailed;
+}
+
+void EnergyWindow::close(unsigned long long e, double now) {
+  if (e < e0_ || now <= t0_ms_) {
+    state_ = kFailed;
+    return;
+  }
+  seconds_ = (now - t0_ms_) / 1000.0;
+  joules_ = double(e - e0_) / 1000.0;
+  state_ = kDone;
+}
+
+void EnergyWindow::poll() {
+  if (state_ == kIdle || done()) return;
+  unsigned long long e = 0;
+  if (!nvml_->energy_mj(&e)) {
+    state_ = kFailed;
+    return;
+  }
+  const double now = now_ms();
+  switch (state_) {
+    case kSettle:
+      if (now >= settle_ms_) {
+        ref_ = e;
+        state_ = kWaitEdge;
+      }
+      break;
+    case kWaitEdge:
+      if (e != ref_ || now >= settle_ms_ + 1000.0) {
+        aligned_ = e != ref_;
+        e0_ = last_ = e;
+        t0_ms_ = last_change_ms_ = now;
+        updates_ = 0;
+        state_ = kOpen;
+      }
+      break;
+    case kOpen:
+      if (e != last_) {
+        ++updates_;
+        last_ = e;
+        last_change_ms_ = now;
+        if (now - t0_ms_ >= window_ms_) close(e, now);
+      } else if (now - last_change_ms_ >= 1000.0 || (!aligned_ && now - t0_ms_ >= window_ms_)) {
+        aligned_ = false;
+        close(e, now);
+      }
+      break;
+    default: break;
+  }
+}
+
+void EnergyWindow::finish() {
+  if (state_ != kOpen) {
+    if (!done()) state_ = kFailed;
+    return;
+  }
+  unsigned long long e = 0;
+  if (!nvml_->energy_mj(&e)) {
+    state_ = kFailed;
+    return;
+  }
+  aligned_ = false;
+  close(e, now_ms());
 }
 
 }  // namespace serrano::gpubench

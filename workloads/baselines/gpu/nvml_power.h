@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -51,7 +52,8 @@ class Nvml {
   std::string library_;
 };
 
-// Reads the board power from a host thread every period_ms while a measured loop runs.
+// Reads the board power, the SM clock and the clock event reasons from a host thread every
+// period_ms while a measured loop runs.
 class PowerSampler {
  public:
   explicit PowerSampler(const Nvml* nvml) : nvml_(nvml) {}
@@ -61,14 +63,56 @@ class PowerSampler {
   int samples() const { return samples_; }
   double mean_w() const { return samples_ > 0 ? sum_mw_ / samples_ / 1000.0 : 0.0; }
   double max_w() const { return max_mw_ / 1000.0; }
+  double mean_sm_mhz() const { return clock_samples_ > 0 ? sum_mhz_ / clock_samples_ : 0.0; }
+  bool reasons_ok() const { return reasons_ok_; }
+  unsigned long long reasons_or() const { return reasons_; }
 
  private:
   const Nvml* nvml_;
   std::thread thread_;
   std::atomic<bool> running_{false};
-  int samples_ = 0;
-  double sum_mw_ = 0.0;
-  double max_mw_ = 0.0;
+  int samples_ = 0, clock_samples_ = 0;
+  double sum_mw_ = 0.0, max_mw_ = 0.0, sum_mhz_ = 0.0;
+  bool reasons_ok_ = false;
+  unsigned long long reasons_ = 0;
+};
+
+// Average power from the total-energy counter over a window that starts and ends on the
+// counter's own updates. The counter of an H100 moves only about every 100 ms, so reading it at
+// arbitrary times would put up to one update period of error at each end of a short window.
+// Call begin() when the load starts, poll() often (every millisecond or so) while it runs.
+// The window opens at the first update after settle_ms and closes at the first update after it
+// has been open window_ms. If the counter does not move for a second, the window uses plain reads
+// (aligned() false).
+class EnergyWindow {
+ public:
+  EnergyWindow(const Nvml* nvml, double settle_ms, double window_ms)
+      : nvml_(nvml), settle_ms_(settle_ms), window_ms_(window_ms) {}
+  void begin();
+  void poll();
+  void finish();  // close now, unaligned, if still open
+  bool open() const { return state_ == kOpen; }
+  bool done() const { return state_ == kDone || state_ == kFailed; }
+  bool ok() const { return state_ == kDone; }
+  bool aligned() const { return aligned_; }
+  double seconds() const { return seconds_; }
+  double joules() const { return joules_; }
+  int updates() const { return updates_; }
+
+ private:
+  enum State { kIdle, kSettle, kWaitEdge, kOpen, kDone, kFailed };
+  void close(unsigned long long e, double now_ms);
+  double now_ms() const;
+
+  const Nvml* nvml_;
+  double settle_ms_, window_ms_;
+  State state_ = kIdle;
+  std::chrono::steady_clock::time_point start_;
+  unsigned long long ref_ = 0, e0_ = 0, last_ = 0;
+  double t0_ms_ = 0.0, last_change_ms_ = 0.0;
+  bool aligned_ = true;
+  double seconds_ = 0.0, joules_ = 0.0;
+  int updates_ = 0;
 };
 
 }  // namespace serrano::gpubench
