@@ -529,29 +529,43 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
     }
 
     // Samples are timed in chunks of up to 64 graph replays; the next chunk is queued before the
-    // host waits for the last one, so the GPU never idles. While it waits, the host polls the
-    // NVML energy counter (EnergyWindow: it moves only about every 100 ms, so the power window
-    // starts and ends on its updates).
+    // host waits for the last one, so the GPU never idles. Meanwhile the host polls the NVML
+    // energy counter (EnergyWindow: it moves only about every 100 ms, so the power window starts
+    // and ends on its updates), also between launches, since a launch blocks while the queue is
+    // full. A chunk holds at most 256 GEMMs, which keeps two chunks inside the launch queue.
     const bool with_power = opt_.power_ms > 0 && nvml_ != nullptr && nvml_->ok();
     const double sample_est_ms = std::max(1e-3, est_us * G / 1000.0);
-    const int chunk = int(std::clamp(std::ceil(25.0 / sample_est_ms), 1.0, 64.0));
+    const int chunk = int(
+        std::clamp(std::min(std::ceil(25.0 / sample_est_ms), std::floor(256.0 / G)), 1.0, 64.0));
     std::vector<double> per_gemm_us;
     double busy_ms = 0.0;
     PowerSampler sampler(nvml_);
     EnergyWindow window(nvml_, opt_.settle_ms, opt_.power_ms);
-    Events ev2(65);
-    Events* bufs[2] = {&ev, &ev2};
-    auto enqueue = [&](Events* e) {
-      CU(cudaEventRecord(e->ev[0], stream));
-      for (int c = 0; c < chunk; ++c) {
-        launch_sample();
-        CU(cudaEventRecord(e->ev[size_t(c) + 1], stream));
-      }
-    };
+    Events ev1(128), ev2(128);  // a start and an end event per sample: gaps stay out of samples
+    Events* bufs[2] = {&ev1, &ev2};
     const auto t0 = std::chrono::steady_clock::now();
     auto elapsed_ms = [&] {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
           .count();
+    };
+    double last_poll_ms = -1.0;
+    auto poll_power = [&] {  // at most every 0.5 ms
+      if (!with_power || window.done()) return;
+      const double now = elapsed_ms();
+      if (now - last_poll_ms < 0.5) return;
+      last_poll_ms = now;
+      const bool was_open = window.open();
+      window.poll();
+      if (!was_open && window.open()) sampler.start(opt_.power_period_ms);
+      if (window.done()) sampler.stop();
+    };
+    auto enqueue = [&](Events* e) {
+      for (size_t c = 0; c < size_t(chunk); ++c) {
+        CU(cudaEventRecord(e->ev[2 * c], stream));
+        launch_sample();
+        CU(cudaEventRecord(e->ev[2 * c + 1], stream));
+        poll_power();
+      }
     };
     if (with_power) window.begin();
     enqueue(bufs[0]);
@@ -559,23 +573,16 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
     bool more = true;
     while (true) {
       if (more) enqueue(bufs[1 - cur]);
-      cudaEvent_t last = bufs[cur]->ev[size_t(chunk)];
+      cudaEvent_t last = bufs[cur]->ev[2 * size_t(chunk) - 1];
       while (true) {
         const cudaError_t q = cudaEventQuery(last);
         if (q == cudaSuccess) break;
         if (q != cudaErrorNotReady) CU(q);
-        if (with_power && !window.done()) {
-          const bool was_open = window.open();
-          window.poll();
-          if (!was_open && window.open()) sampler.start(opt_.power_period_ms);
-          if (window.done()) sampler.stop();
-          std::this_thread::sleep_for(std::chrono::microseconds(500));
-        } else {
-          std::this_thread::sleep_for(std::chrono::microseconds(100));
-        }
+        poll_power();
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
       }
-      for (int c = 0; c < chunk; ++c) {
-        const double ms = bufs[cur]->ms(size_t(c), size_t(c) + 1);
+      for (size_t c = 0; c < size_t(chunk); ++c) {
+        const double ms = bufs[cur]->ms(2 * c, 2 * c + 1);
         busy_ms += ms;
         per_gemm_us.push_back(1000.0 * ms / G);
       }
