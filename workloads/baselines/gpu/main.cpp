@@ -381,10 +381,10 @@ int main(int argc, char** argv) {
           "int32 C, alpha 1 beta 0; fp16: CUBLAS_COMPUTE_32F, fp16 C");
     j.str("ops", "2*M*K*N*batch; tops = ops / time / 1e12");
     j.str("bytes_min", "A and W read once, C written once (int8: 1/1/4 bytes, fp16: 2/2/2)");
-    j.str(
-        "time",
-        "per GEMM: CUDA events around CUDA-graph replays of G back-to-back GEMMs, / G; median and "
-        "min over all samples of the loop, power-capped clocks included");
+    j.str("time",
+          "per GEMM: CUDA events recorded right before and after each CUDA-graph replay of G "
+          "back-to-back GEMMs, / G; median and min over all samples of the loop, power-capped "
+          "clocks included");
     j.str("power",
           "board power: nvmlDeviceGetTotalEnergyConsumption delta over a window of at least "
           "power_ms that opens settle_ms into the loop and starts and ends on counter updates; "
