@@ -105,11 +105,40 @@ std::int32_t exp_q30(std::int32_t x_q20) {
   return static_cast<std::int32_t>(round_shift(poly, z));
 }
 
-std::vector<std::int8_t> softmax_i8(const std::vector<std::int8_t>& row, const SoftmaxParams& p) {
-  if (row.size() > kSoftmaxMaxRow) {
-    fail("softmax: row length " + std::to_string(row.size()) + " exceeds " +
-         std::to_string(kSoftmaxMaxRow));
+namespace {
+
+// Steps 3-6 of the softmax (docs/numerics-nonlinear.md): exp on the Q20 grid, int64 sum,
+// reciprocal, and the int8 output with scale 1/256 and zero point -128. x holds the clamped
+// x_i = S (q_i - max) in Q20, each in [-30 ln 2, 0], at least one of them 0.
+std::vector<std::int8_t> softmax_from_q20(const std::vector<std::int32_t>& x) {
+  std::vector<std::int32_t> e(x.size());
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    e[i] = exp_q30(x[i]);
+    sum += e[i];
   }
+  // 5. Reciprocal: recip = round(2^60 / sum) (sum >= 2^30 because the max element has d = 0).
+  const std::int64_t two60 = std::int64_t{1} << 60;
+  const std::int64_t recip = (two60 + sum / 2) / sum;
+  // 6. q = round(e * recip / 2^52) = round(256 e / sum); out = min(q, 255) - 128.
+  std::vector<std::int8_t> out(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::int64_t q = round_shift(e[i] * recip, 52);
+    out[i] = static_cast<std::int8_t>(std::min<std::int64_t>(q, 255) - 128);
+  }
+  return out;
+}
+
+void check_row_length(std::size_t n) {
+  if (n > kSoftmaxMaxRow) {
+    fail("softmax: row length " + std::to_string(n) + " exceeds " + std::to_string(kSoftmaxMaxRow));
+  }
+}
+
+}  // namespace
+
+std::vector<std::int8_t> softmax_i8(const std::vector<std::int8_t>& row, const SoftmaxParams& p) {
+  check_row_length(row.size());
   if (row.empty()) {
     return {};
   }
@@ -118,26 +147,50 @@ std::vector<std::int8_t> softmax_i8(const std::vector<std::int8_t>& row, const S
   for (std::int8_t q : row) {
     max_q = std::max<std::int32_t>(max_q, q);
   }
-  // 2. x_q20 = d * input_scale_q20 (int64), clamped to [-30 ln2, 0]; 3. exp in Q30; 4. int64 sum.
-  std::vector<std::int32_t> e(row.size());
-  std::int64_t sum = 0;
+  // 2. x_q20 = d * input_scale_q20 (int64), clamped to [-30 ln2, 0].
+  std::vector<std::int32_t> x(row.size());
   for (std::size_t i = 0; i < row.size(); ++i) {
     const std::int64_t d = static_cast<std::int64_t>(row[i]) - max_q;
-    const std::int64_t x =
-        std::max<std::int64_t>(d * p.input_scale_q20, -std::int64_t{kSoftmaxMaxZ} * kSoftmaxLn2Q20);
-    e[i] = exp_q30(static_cast<std::int32_t>(x));
-    sum += e[i];
+    x[i] = static_cast<std::int32_t>(std::max<std::int64_t>(
+        d * p.input_scale_q20, -std::int64_t{kSoftmaxMaxZ} * kSoftmaxLn2Q20));
   }
-  // 5. Reciprocal: recip = round(2^60 / sum) (sum >= 2^30 because the max element has d = 0).
-  const std::int64_t two60 = std::int64_t{1} << 60;
-  const std::int64_t recip = (two60 + sum / 2) / sum;
-  // 6. q = round(e * recip / 2^52) = round(256 e / sum); out = min(q, 255) - 128.
-  std::vector<std::int8_t> out(row.size());
+  return softmax_from_q20(x);
+}
+
+SoftmaxI32Params make_softmax_i32_params(double input_scale) {
+  check_scale(input_scale, "softmax_i32", "input_scale");
+  const double scaled = input_scale * double(1 << kSoftmaxFracBits);
+  if (!(scaled < 1073741824.0)) {
+    fail("softmax_i32: input_scale * 2^20 must be < 2^30");
+  }
+  SoftmaxI32Params p;
+  p.scale_q20 = quantize_multiplier(scaled);
+  return p;
+}
+
+std::vector<std::int8_t> softmax_i32(const std::vector<std::int32_t>& row,
+                                     const SoftmaxI32Params& p) {
+  check_row_length(row.size());
+  if (row.empty()) {
+    return {};
+  }
+  if (p.scale_q20.multiplier == 0) {
+    fail("softmax_i32: parameters not made by make_softmax_i32_params");
+  }
+  std::int32_t max_q = row[0];
+  for (std::int32_t q : row) {
+    max_q = std::max(max_q, q);
+  }
+  std::vector<std::int32_t> x(row.size());
   for (std::size_t i = 0; i < row.size(); ++i) {
-    const std::int64_t q = round_shift(e[i] * recip, 52);
-    out[i] = static_cast<std::int8_t>(std::min<std::int64_t>(q, 255) - 128);
+    // d in [-(2^32 - 1), 0]; below INT32_MIN it is clamped (its exp is 0 at any legal scale).
+    const std::int64_t d = static_cast<std::int64_t>(row[i]) - max_q;
+    const auto dc = static_cast<std::int32_t>(std::max<std::int64_t>(d, INT32_MIN));
+    const std::int32_t xs =
+        multiply_by_quantized_multiplier(dc, p.scale_q20.multiplier, p.scale_q20.shift);
+    x[i] = std::max<std::int32_t>(xs, -kSoftmaxMaxZ * kSoftmaxLn2Q20);
   }
-  return out;
+  return softmax_from_q20(x);
 }
 
 // ---- GELU, erf form ----

@@ -40,6 +40,22 @@ std::int32_t exp_q30(std::int32_t x_q20);
 // std::invalid_argument; an empty row gives an empty result.
 std::vector<std::int8_t> softmax_i8(const std::vector<std::int8_t>& row, const SoftmaxParams& p);
 
+// ---- Softmax over int32 logits (the attention scores straight from the accumulators) ----
+//
+// The same algorithm on a row of int32 values with real value input_scale * q (the product of the
+// Q and K scales over sqrt(head_dim)), so the scores need no requantization to int8 first: the
+// difference to the row max is moved onto the Q20 grid by a fixed-point multiply
+// (docs/numerics-nonlinear.md, section 1b).
+struct SoftmaxI32Params {
+  QuantizedMultiplier scale_q20;  // quantize_multiplier(input_scale * 2^20)
+};
+
+// Throws std::invalid_argument unless 0 < input_scale (finite) and input_scale * 2^20 < 2^30.
+SoftmaxI32Params make_softmax_i32_params(double input_scale);
+
+std::vector<std::int8_t> softmax_i32(const std::vector<std::int32_t>& row,
+                                     const SoftmaxI32Params& p);
+
 // ---- GELU, erf form (I-BERT i-GELU on a Q16 grid) ----
 
 constexpr int kGeluFracBits = 16;

@@ -176,6 +176,74 @@ TEST(NonlinearSoftmax, Deterministic) {
 
 // ---- GELU erf (i-GELU) ----
 
+// ---- softmax_i32 (section 1b) ----
+
+TEST(SoftmaxI32, EdgeRows) {
+  const SoftmaxI32Params p = make_softmax_i32_params(0.001);
+  EXPECT_EQ(softmax_i32({123456}, p), std::vector<std::int8_t>{127});
+  EXPECT_TRUE(softmax_i32({}, p).empty());
+  // All equal: round(256 / n) - 128, as for int8 logits.
+  EXPECT_EQ(softmax_i32(std::vector<std::int32_t>(4, -77), p), std::vector<std::int8_t>(4, -64));
+  EXPECT_EQ(softmax_i32(std::vector<std::int32_t>(128, 5), p), std::vector<std::int8_t>(128, -126));
+  // The extremes of int32 neither overflow nor lose the outlier.
+  const std::vector<std::int8_t> out =
+      softmax_i32({INT32_MIN, INT32_MAX, INT32_MIN, 0}, make_softmax_i32_params(1e-6));
+  EXPECT_EQ(out, (std::vector<std::int8_t>{-128, 127, -128, -128}));
+}
+
+TEST(SoftmaxI32, TracksFp64AndSumsToOne) {
+  std::mt19937_64 gen(7);
+  for (const double scale : {1e-4, 3e-3, 0.05}) {
+    const SoftmaxI32Params p = make_softmax_i32_params(scale);
+    double worst = 0.0;
+    for (int r = 0; r < 200; ++r) {
+      const std::size_t n = 1 + gen() % 300;
+      // Logits spread over about +-12 in real terms.
+      std::vector<std::int32_t> row(n);
+      for (auto& q : row)
+        q = std::int32_t(std::int64_t(gen() % 24001) - 12000) * std::int32_t(0.001 / scale + 1);
+      const std::vector<std::int8_t> out = softmax_i32(row, p);
+      double mx = -1e300, z = 0.0;
+      for (auto q : row) mx = std::max(mx, scale * q);
+      for (auto q : row) z += std::exp(scale * q - mx);
+      double sum = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double got = (out[i] + 128) / 256.0;
+        sum += got;
+        worst = std::max(worst, std::fabs(got - std::exp(scale * row[i] - mx) / z));
+      }
+      EXPECT_NEAR(sum, 1.0, 0.5 / 256.0 * double(n) + 1.0 / 256.0);
+    }
+    // Output LSB 1/256: the error stays within one LSB (rounding plus the 0.32% exp error; a
+    // certain element gets 255/256, the top of the int8 range, hence the equality).
+    EXPECT_LE(worst, 1.0 / 256.0) << "scale " << scale;
+  }
+}
+
+TEST(SoftmaxI32, MatchesInt8SoftmaxOnInt8Grid) {
+  // With S * 2^20 a power of two both variants compute the same x_i exactly.
+  const double scale = 1.0 / 64.0;
+  const SoftmaxParams p8 = make_softmax_params(scale);
+  const SoftmaxI32Params p32 = make_softmax_i32_params(scale);
+  std::mt19937_64 gen(3);
+  for (int r = 0; r < 100; ++r) {
+    std::vector<std::int8_t> row8(1 + gen() % 64);
+    std::vector<std::int32_t> row32;
+    for (auto& q : row8) {
+      q = std::int8_t(int(gen() % 256) - 128);
+      row32.push_back(q);
+    }
+    EXPECT_EQ(softmax_i8(row8, p8), softmax_i32(row32, p32));
+  }
+}
+
+TEST(SoftmaxI32, RejectsBadScales) {
+  EXPECT_THROW(make_softmax_i32_params(0.0), std::invalid_argument);
+  EXPECT_THROW(make_softmax_i32_params(-1.0), std::invalid_argument);
+  EXPECT_THROW(make_softmax_i32_params(1024.0), std::invalid_argument);
+  EXPECT_THROW(softmax_i32({1, 2}, SoftmaxI32Params{}), std::invalid_argument);
+}
+
 TEST(NonlinearGelu, ErfHandValues) {
   // in scale 1/16, zp 0; out scale 1/16, zp 0.
   const GeluErfParams p = make_gelu_erf_params(1.0 / 16, 0, 1.0 / 16, 0);
