@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Checks that a serrano_gpu_gemm JSON file is well-formed and complete.
 
-usage: check_results.py FILE.json [--require-all-ok]
+usage: check_results.py FILE.json [--require-all-ok] [--min-busy F]
 
 Every result must name its shape, precision and status; an "ok" result must carry times, TOPS,
-a passing reference check and (when NVML was there) power; a failed one must say why. Exit status
-1 on any problem.
+a passing reference check and (when NVML was there) power; a failed one must say why. With
+--min-busy F, the GPU must have been busy (timed samples over wall time) at least that fraction of
+each timed loop. Exit status 1 on any problem.
 """
 import json
 import math
@@ -24,6 +25,7 @@ def main(argv):
         return 2
     path = argv[1]
     require_all_ok = "--require-all-ok" in argv[2:]
+    min_busy = float(argv[argv.index("--min-busy") + 1]) if "--min-busy" in argv else None
     with open(path) as f:
         doc = json.load(f)
     bad = 0
@@ -61,6 +63,9 @@ def main(argv):
                 bad += fail(where + ": bad tops_median")
             if not r.get("verify", {}).get("pass"):
                 bad += fail(where + ": reference check did not pass")
+            busy = r.get("timing", {}).get("busy_fraction", 0)
+            if min_busy is not None and busy < min_busy:
+                bad += fail(where + ": GPU busy only %.3f of the loop" % busy)
             if r.get("chosen_algo") is None or not r.get("algos"):
                 bad += fail(where + ": no algorithm recorded")
             if nvml and doc["settings"].get("power_ms", 0) > 0:

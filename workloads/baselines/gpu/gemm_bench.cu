@@ -529,18 +529,15 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
     }
 
     // Samples are timed in chunks of up to 64 graph replays; the next chunk is queued before the
-    // host waits for the last one, so the GPU never idles. Meanwhile the host polls the NVML
-    // energy counter (EnergyWindow: it moves only about every 100 ms, so the power window starts
-    // and ends on its updates), also between launches, since a launch blocks while the queue is
-    // full. A chunk holds at most 256 GEMMs, which keeps two chunks inside the launch queue.
+    // host waits for the last one, so the GPU never idles. A chunk holds at most 256 GEMMs, which
+    // keeps two chunks inside the launch queue. Power is read by PowerMonitor's own thread.
     const bool with_power = opt_.power_ms > 0 && nvml_ != nullptr && nvml_->ok();
     const double sample_est_ms = std::max(1e-3, est_us * G / 1000.0);
     const int chunk = int(
         std::clamp(std::min(std::ceil(25.0 / sample_est_ms), std::floor(256.0 / G)), 1.0, 64.0));
     std::vector<double> per_gemm_us;
     double busy_ms = 0.0;
-    PowerSampler sampler(nvml_);
-    EnergyWindow window(nvml_, opt_.settle_ms, opt_.power_ms);
+    PowerMonitor monitor(nvml_);
     Events ev1(128), ev2(128);  // a start and an end event per sample: gaps stay out of samples
     Events* bufs[2] = {&ev1, &ev2};
     const auto t0 = std::chrono::steady_clock::now();
@@ -548,26 +545,14 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
           .count();
     };
-    double last_poll_ms = -1.0;
-    auto poll_power = [&] {  // at most every 0.5 ms
-      if (!with_power || window.done()) return;
-      const double now = elapsed_ms();
-      if (now - last_poll_ms < 0.5) return;
-      last_poll_ms = now;
-      const bool was_open = window.open();
-      window.poll();
-      if (!was_open && window.open()) sampler.start(opt_.power_period_ms);
-      if (window.done()) sampler.stop();
-    };
     auto enqueue = [&](Events* e) {
       for (size_t c = 0; c < size_t(chunk); ++c) {
         CU(cudaEventRecord(e->ev[2 * c], stream));
         launch_sample();
         CU(cudaEventRecord(e->ev[2 * c + 1], stream));
-        poll_power();
       }
     };
-    if (with_power) window.begin();
+    if (with_power) monitor.start(opt_.settle_ms, opt_.power_ms, opt_.power_period_ms);
     enqueue(bufs[0]);
     int cur = 0;
     bool more = true;
@@ -578,7 +563,6 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
         const cudaError_t q = cudaEventQuery(last);
         if (q == cudaSuccess) break;
         if (q != cudaErrorNotReady) CU(q);
-        poll_power();
         std::this_thread::sleep_for(std::chrono::microseconds(100));
       }
       for (size_t c = 0; c < size_t(chunk); ++c) {
@@ -589,17 +573,17 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
       if (!more) break;
       cur = 1 - cur;
       const double wall = elapsed_ms();
-      const bool power_done = !with_power || window.done();
+      const bool power_done = !with_power || monitor.done();
       if (power_done && wall >= opt_.budget_ms && int(per_gemm_us.size()) >= opt_.min_samples)
         more = false;  // drain the chunk in flight, then stop
       if (wall >= 10.0 * (opt_.budget_ms + opt_.settle_ms + opt_.power_ms) + 5000.0) {
         more = false;  // guard: the energy counter never moved
-        if (with_power && !window.done()) window.finish();
       }
     }
     const double wall_ms = elapsed_ms();
-    sampler.stop();
+    monitor.stop();
     if (with_power) {
+      const EnergyWindow& window = monitor.window();
       PowerResult& p = r.power;
       r.power_measured = true;
       p.energy_ok = window.ok();
@@ -608,12 +592,13 @@ RunResult GemmBench::run(const GemmShape& shape, Precision prec) {
       p.energy_j = window.joules();
       p.counter_updates = window.updates();
       p.avg_w = p.window_s > 0 ? p.energy_j / p.window_s : 0.0;
-      p.samples = sampler.samples();
-      p.sampled_avg_w = sampler.mean_w();
-      p.sampled_max_w = sampler.max_w();
-      p.sm_mhz_avg = sampler.mean_sm_mhz();
-      p.reasons_ok = sampler.reasons_ok();
-      p.clock_event_reasons = sampler.reasons_or();
+      p.samples = monitor.samples();
+      p.sampled_avg_w = monitor.mean_w();
+      p.sampled_max_w = monitor.max_w();
+      p.sm_mhz_avg = monitor.mean_sm_mhz();
+      p.reasons_ok = monitor.reasons_ok();
+      p.clock_event_reasons = monitor.reasons_or();
+      p.energy_read_ms = monitor.energy_read_mean_ms();
       unsigned v = 0;
       if (nvml_->clock_mhz(1, &v)) p.sm_mhz = int(v);
       if (nvml_->clock_mhz(2, &v)) p.mem_mhz = int(v);

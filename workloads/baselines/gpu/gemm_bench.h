@@ -65,6 +65,7 @@ struct PowerResult {
   int sm_mhz = -1, mem_mhz = -1, temp_c = -1;  // read right after the loop
   bool reasons_ok = false;
   uint64_t clock_event_reasons = 0;  // OR of the clock event reasons sampled in the window
+  double energy_read_ms = 0.0;       // mean duration of one energy-counter read
 };
 
 struct RunResult {

@@ -60,21 +60,18 @@ struct Idle {
   bool measured = false, energy_ok = false, aligned = false;
   double window_s = 0, energy_j = 0, avg_w = 0, sampled_avg_w = 0;
   int samples = 0, sm_mhz = -1, mem_mhz = -1, temp_c = -1;
+  double energy_read_ms = 0;
   int energy_updates = 0;  // energy-counter updates inside the window (polled every 1 ms)
 };
 
 Idle measure_idle(const Nvml& nvml, double ms, int period_ms) {
   Idle idle;
   if (!nvml.ok() || ms <= 0) return idle;
-  PowerSampler sampler(&nvml);
-  EnergyWindow window(&nvml, 0.0, ms);
-  window.begin();
-  sampler.start(period_ms);
-  while (!window.done()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    window.poll();
-  }
-  sampler.stop();
+  PowerMonitor monitor(&nvml);
+  monitor.start(0.0, ms, period_ms);
+  while (!monitor.done()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  monitor.stop();
+  const EnergyWindow& window = monitor.window();
   idle.measured = true;
   idle.energy_ok = window.ok();
   idle.aligned = window.aligned();
@@ -82,8 +79,9 @@ Idle measure_idle(const Nvml& nvml, double ms, int period_ms) {
   idle.energy_j = window.joules();
   idle.energy_updates = window.updates();
   if (idle.energy_ok) idle.avg_w = idle.energy_j / idle.window_s;
-  idle.samples = sampler.samples();
-  idle.sampled_avg_w = sampler.mean_w();
+  idle.samples = monitor.samples();
+  idle.sampled_avg_w = monitor.mean_w();
+  idle.energy_read_ms = monitor.energy_read_mean_ms();
   unsigned v = 0;
   if (nvml.clock_mhz(1, &v)) idle.sm_mhz = int(v);
   if (nvml.clock_mhz(2, &v)) idle.mem_mhz = int(v);
@@ -158,7 +156,7 @@ void write_result(JsonWriter& j, const RunResult& r) {
     j.integer("samples", p.samples).number("sampled_avg_w", p.sampled_avg_w, 5);
     j.number("sampled_max_w", p.sampled_max_w, 5).number("sm_mhz_avg", p.sm_mhz_avg, 5);
     j.integer("sm_mhz_after", p.sm_mhz).integer("mem_mhz_after", p.mem_mhz);
-    j.integer("temp_c_after", p.temp_c);
+    j.integer("temp_c_after", p.temp_c).number("energy_read_ms", p.energy_read_ms, 4);
     if (p.reasons_ok)
       j.uinteger("clock_event_reasons", p.clock_event_reasons);
     else
@@ -401,6 +399,7 @@ int main(int argc, char** argv) {
         j.number("avg_w", idle.sampled_avg_w, 5);
       j.integer("samples", idle.samples).number("sampled_avg_w", idle.sampled_avg_w, 5);
       j.boolean("aligned", idle.aligned).integer("counter_updates", idle.energy_updates);
+      j.number("energy_read_ms", idle.energy_read_ms, 4);
       j.integer("sm_mhz", idle.sm_mhz)
           .integer("mem_mhz", idle.mem_mhz)
           .integer("temp_c", idle.temp_c);

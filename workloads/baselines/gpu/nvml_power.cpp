@@ -128,43 +128,6 @@ bool Nvml::clock_event_reasons(unsigned long long* mask) const {
   return ok() && f != nullptr && f(device_, mask) == kSuccess;
 }
 
-void PowerSampler::start(int period_ms) {
-  stop();
-  samples_ = clock_samples_ = 0;
-  sum_mw_ = max_mw_ = sum_mhz_ = 0.0;
-  reasons_ok_ = false;
-  reasons_ = 0;
-  if (nvml_ == nullptr || !nvml_->ok()) return;
-  running_ = true;
-  thread_ = std::thread([this, period_ms] {
-    auto next = std::chrono::steady_clock::now();
-    while (running_) {
-      unsigned v = 0;
-      if (nvml_->power_mw(&v)) {
-        ++samples_;
-        sum_mw_ += v;
-        if (v > max_mw_) max_mw_ = v;
-      }
-      if (nvml_->clock_mhz(/*SM*/ 1, &v)) {
-        ++clock_samples_;
-        sum_mhz_ += v;
-      }
-      unsigned long long mask = 0;
-      if (nvml_->clock_event_reasons(&mask)) {
-        reasons_ok_ = true;
-        reasons_ |= mask;
-      }
-      next += std::chrono::milliseconds(period_ms);
-      std::this_thread::sleep_until(next);
-    }
-  });
-}
-
-void PowerSampler::stop() {
-  running_ = false;
-  if (thread_.joinable()) thread_.join();
-}
-
 double EnergyWindow::now_ms() const {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
       .count();
@@ -236,6 +199,58 @@ void EnergyWindow::finish() {
   }
   aligned_ = false;
   close(e, now_ms());
+}
+
+void PowerMonitor::start(double settle_ms, double window_ms, int period_ms) {
+  stop();
+  window_ = EnergyWindow(nvml_, settle_ms, window_ms);
+  samples_ = clock_samples_ = energy_reads_ = 0;
+  sum_mw_ = max_mw_ = sum_mhz_ = energy_read_ms_ = 0.0;
+  reasons_ok_ = false;
+  reasons_ = 0;
+  done_ = false;
+  if (nvml_ == nullptr || !nvml_->ok()) {
+    done_ = true;
+    return;
+  }
+  running_ = true;
+  thread_ = std::thread([this, period_ms] {
+    using clock = std::chrono::steady_clock;
+    window_.begin();
+    auto next_sample = clock::now();
+    while (running_ && !window_.done()) {
+      const auto t = clock::now();
+      window_.poll();
+      ++energy_reads_;
+      energy_read_ms_ += std::chrono::duration<double, std::milli>(clock::now() - t).count();
+      if (window_.open() && clock::now() >= next_sample) {
+        next_sample = clock::now() + std::chrono::milliseconds(period_ms);
+        unsigned v = 0;
+        if (nvml_->power_mw(&v)) {
+          ++samples_;
+          sum_mw_ += v;
+          if (v > max_mw_) max_mw_ = v;
+        }
+        if (nvml_->clock_mhz(/*SM*/ 1, &v)) {
+          ++clock_samples_;
+          sum_mhz_ += v;
+        }
+        unsigned long long mask = 0;
+        if (nvml_->clock_event_reasons(&mask)) {
+          reasons_ok_ = true;
+          reasons_ |= mask;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!window_.done()) window_.finish();
+    done_ = true;
+  });
+}
+
+void PowerMonitor::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
 }
 
 }  // namespace serrano::gpubench

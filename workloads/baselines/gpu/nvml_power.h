@@ -52,35 +52,11 @@ class Nvml {
   std::string library_;
 };
 
-// Reads the board power, the SM clock and the clock event reasons from a host thread every
-// period_ms while a measured loop runs.
-class PowerSampler {
- public:
-  explicit PowerSampler(const Nvml* nvml) : nvml_(nvml) {}
-  ~PowerSampler() { stop(); }
-  void start(int period_ms);
-  void stop();
-  int samples() const { return samples_; }
-  double mean_w() const { return samples_ > 0 ? sum_mw_ / samples_ / 1000.0 : 0.0; }
-  double max_w() const { return max_mw_ / 1000.0; }
-  double mean_sm_mhz() const { return clock_samples_ > 0 ? sum_mhz_ / clock_samples_ : 0.0; }
-  bool reasons_ok() const { return reasons_ok_; }
-  unsigned long long reasons_or() const { return reasons_; }
-
- private:
-  const Nvml* nvml_;
-  std::thread thread_;
-  std::atomic<bool> running_{false};
-  int samples_ = 0, clock_samples_ = 0;
-  double sum_mw_ = 0.0, max_mw_ = 0.0, sum_mhz_ = 0.0;
-  bool reasons_ok_ = false;
-  unsigned long long reasons_ = 0;
-};
-
 // Average power from the total-energy counter over a window that starts and ends on the
 // counter's own updates. The counter of an H100 moves only about every 100 ms, so reading it at
 // arbitrary times would put up to one update period of error at each end of a short window.
 // Call begin() when the load starts, poll() often (every millisecond or so) while it runs.
+// Not thread-safe: PowerMonitor drives it from its own thread.
 // The window opens at the first update after settle_ms and closes at the first update after it
 // has been open window_ms. If the counter does not move for a second, the window uses plain reads
 // (aligned() false).
@@ -113,6 +89,40 @@ class EnergyWindow {
   bool aligned_ = true;
   double seconds_ = 0.0, joules_ = 0.0;
   int updates_ = 0;
+};
+
+// Measures a loaded (or idle) period from a host thread of its own, so that NVML calls, which
+// can take milliseconds, never hold up the thread that keeps the GPU busy. The thread runs an
+// EnergyWindow (polling the energy counter about every millisecond) and, while the window is
+// open, samples board power, SM clock and clock event reasons every period_ms.
+class PowerMonitor {
+ public:
+  explicit PowerMonitor(const Nvml* nvml) : nvml_(nvml), window_(nvml, 0, 0) {}
+  ~PowerMonitor() { stop(); }
+  void start(double settle_ms, double window_ms, int period_ms);
+  bool done() const { return done_; }  // the window has closed (or failed)
+  void stop();  // closes the window now (unaligned) if still open, joins the thread
+  const EnergyWindow& window() const { return window_; }
+  int samples() const { return samples_; }
+  double mean_w() const { return samples_ > 0 ? sum_mw_ / samples_ / 1000.0 : 0.0; }
+  double max_w() const { return max_mw_ / 1000.0; }
+  double mean_sm_mhz() const { return clock_samples_ > 0 ? sum_mhz_ / clock_samples_ : 0.0; }
+  bool reasons_ok() const { return reasons_ok_; }
+  unsigned long long reasons_or() const { return reasons_; }
+  int energy_reads() const { return energy_reads_; }
+  double energy_read_mean_ms() const {
+    return energy_reads_ > 0 ? energy_read_ms_ / energy_reads_ : 0.0;
+  }
+
+ private:
+  const Nvml* nvml_;
+  EnergyWindow window_;
+  std::thread thread_;
+  std::atomic<bool> running_{false}, done_{false};
+  int samples_ = 0, clock_samples_ = 0, energy_reads_ = 0;
+  double sum_mw_ = 0.0, max_mw_ = 0.0, sum_mhz_ = 0.0, energy_read_ms_ = 0.0;
+  bool reasons_ok_ = false;
+  unsigned long long reasons_ = 0;
 };
 
 }  // namespace serrano::gpubench

@@ -13,6 +13,6 @@ cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTUR
 cmake --build "$build" -j "$(nproc)" 2>&1 | tail -n 3
 bin="$build/serrano_gpu_gemm"
 "$bin" --set smoke --idle-ms 500 --power-ms 200 --out "$out/smoke.json" 2>&1 | tee "$out/smoke.log"
-python3 "$here/check_results.py" "$out/smoke.json" --require-all-ok
+python3 "$here/check_results.py" "$out/smoke.json" --require-all-ok --min-busy 0.95
 "$bin" --out "$out/full.json" "$@" 2>&1 | tee "$out/full.log"
 python3 "$here/check_results.py" "$out/full.json"
