@@ -117,7 +117,14 @@ module serrano_requant_lane
   assign mask    = (AccW'(1) << right2_q) - AccW'(1);
   assign rem     = hi_q & mask;
   assign thr     = (mask >> 1) + AccW'(hi_q[AccW-1]);
+`ifdef SERRANO_BUG_REQUANT_ROUND
+  // Injected bug (chip variant bug-requant-round, docs/chip-rtl.md): a remainder equal to the
+  // threshold rounds up (just below one half for positive values, exactly one half for negative).
+  assign rounded = (hi_q >>> right2_q) +
+                   (((rem > thr) || ((rem == thr) && (right2_q != 5'd0))) ? AccW'(1) : AccW'(0));
+`else
   assign rounded = (hi_q >>> right2_q) + ((rem > thr) ? AccW'(1) : AccW'(0));
+`endif
   assign with_zp = (AccW+2)'(rounded) + (AccW+2)'(zp2_q);
 
   always_comb begin

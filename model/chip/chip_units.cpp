@@ -515,11 +515,14 @@ void LoadDma::writer() {
 
 // Row j of a load arrives start + L + ceil((j + 1) * D / rows) (D: the transfer's data time,
 // spread evenly over its rows). Rows are written in order, at most one per bank per cycle
-// (several banks in one cycle), each in the first cycle in which its bank's write port is free.
+// (several banks in one cycle; the parameter memory is one bank), each in the first cycle in
+// which its bank's write port is free.
 void LoadDma::write_loads() {
   std::uint64_t next_free = 0;  // rows go in order: none before the previous row's cycle
-  std::vector<std::uint64_t> bank_next[3];  // per memory and bank: next cycle its port is free
-  for (int m = 0; m < 3; ++m) bank_next[m].assign(m_mem.banks(isa::Mem(m)), 0);
+  // Per memory and bank: the next cycle its write port is free. The parameter memory is one bank
+  // here: it takes one row a cycle (the matrix unit never writes it, so it never conflicts).
+  std::vector<std::uint64_t> bank_next[4];
+  for (int m = 0; m < 4; ++m) bank_next[m].assign(m_mem.banks(isa::Mem(m)), 0);
   for (;;) {
     while (m_jobs.empty()) {
       if (m_ctl.dispatch_done() && m_ctl.all_issued(isa::Queue::Load)) return;
@@ -536,15 +539,12 @@ void LoadDma::write_loads() {
       const std::uint64_t arrival =
           first + (std::uint64_t(j + 1) * data_time + inst.rows - 1) / inst.rows;
       std::uint64_t earliest = std::max(arrival, next_free);
-      std::uint64_t* bank = nullptr;
-      if (inst.mem != isa::Mem::Qp) {
-        auto& nb = bank_next[std::size_t(inst.mem)];
-        bank = &nb[(inst.row + j) % nb.size()];
-        earliest = std::max(earliest, *bank);
-      }
+      auto& nb = bank_next[std::size_t(inst.mem)];
+      std::uint64_t& bank = nb[(inst.row + j) % nb.size()];
+      earliest = std::max(earliest, bank);
       const std::uint64_t slot = m_mem.bank_slot(inst.mem, 1, inst.row + j, earliest);
       conflicts += slot - earliest;
-      if (bank != nullptr) *bank = slot + 1;
+      bank = slot + 1;
       next_free = slot;
       end = std::max(end, slot + 1);
     }
@@ -657,7 +657,7 @@ void VectorUnit::compute(const isa::Instruction& inst, bool on_acc) {
 // ---------------------------------------------------------------- ComputeUnit
 
 ComputeUnit::ComputeUnit(sc_core::sc_module_name name, RunContext& ctx, Controller& ctl,
-                         OnChipMemory& mem, ArrayUnit& array)
+                         OnChipMemory& mem, IArrayUnit& array)
     : QueueUnit(name, ctx, ctl, isa::Queue::Compute),
       array_socket("array_socket"),
       vector_socket("vector_socket"),
