@@ -10,6 +10,10 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <array>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
 #include <cstdint>
 #include <systemc>
 #include <tlm>
@@ -39,7 +43,33 @@ struct ArrayTransaction {
   IssueInfo issued;                 // out: when it issued
 };
 
-class ArrayUnit : public sc_core::sc_module {
+// What the whole-chip model needs of a matrix unit: a TLM target taking ArrayTransactions (the
+// command and the cycle it is presented in; the target fills in when it issued and when it is
+// done, and in functional mode performs it on the ArrayMemories), a reset before each run, and
+// the cycle it goes idle. ArrayUnit below is the model's own; testbench/loop has the verilated
+// RTL behind the same interface (RTL in the loop).
+class IArrayUnit {
+ public:
+  virtual ~IArrayUnit() = default;
+  virtual tlm::tlm_target_socket<>& target() = 0;
+  virtual void reset() = 0;
+  virtual std::uint64_t idle_cycle() const = 0;  // first cycle every issued command is done
+  virtual std::string impl_name() const = 0;     // "model", "rtl 16x16", ...
+  // An error the unit hit outside a transaction (it then stopped the simulation); null if none.
+  virtual std::exception_ptr error() const { return nullptr; }
+};
+
+// What a factory gets to build a matrix unit for the chip.
+struct ArrayUnitContext {
+  std::string name;  // SystemC module name
+  int rows = 0, cols = 0;
+  ArrayMemories* memories = nullptr;  // the chip's memories, shared with the DMA and vector unit
+  bool functional = true;
+  std::function<sc_core::sc_time()> origin;  // SystemC time of cycle 0 of the current run
+};
+using ArrayUnitFactory = std::function<std::unique_ptr<IArrayUnit>(const ArrayUnitContext&)>;
+
+class ArrayUnit : public sc_core::sc_module, public IArrayUnit {
  public:
   tlm_utils::simple_target_socket<ArrayUnit> socket;
 
@@ -47,8 +77,10 @@ class ArrayUnit : public sc_core::sc_module {
   ArrayUnit(sc_core::sc_module_name name, int rows, int cols, sc_core::sc_time cycle,
             ArrayMemories* memories, bool functional);
 
-  void reset();
-  std::uint64_t idle_cycle() const { return m_timing.idle_cycle(); }
+  tlm::tlm_target_socket<>& target() override { return socket; }
+  void reset() override;
+  std::uint64_t idle_cycle() const override { return m_timing.idle_cycle(); }
+  std::string impl_name() const override { return "model"; }
   void set_functional(bool functional) { m_functional = functional; }
 
  private:

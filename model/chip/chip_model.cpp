@@ -14,9 +14,26 @@ namespace serrano::model {
 using chip::describe;
 
 struct ChipModel::Top : sc_core::sc_module {
+  std::unique_ptr<IArrayUnit> make_array(const arch::ArchConfig& cfg, bool functional,
+                                         const ArrayUnitFactory& factory) {
+    if (!factory) {
+      return std::make_unique<ArrayUnit>("array_unit", cfg.array.rows, cfg.array.cols,
+                                         sc_core::sc_time(1, sc_core::SC_NS), &memory.mem,
+                                         functional);
+    }
+    ArrayUnitContext c;
+    c.name = "array_unit";
+    c.rows = cfg.array.rows;
+    c.cols = cfg.array.cols;
+    c.memories = &memory.mem;
+    c.functional = functional;
+    c.origin = [this] { return ctx.origin; };
+    return factory(c);
+  }
+
   chip::RunContext ctx;
   chip::OnChipMemory memory;
-  ArrayUnit array;
+  std::unique_ptr<IArrayUnit> array;
   chip::DramTarget dram;
   chip::Controller controller;
   chip::VectorUnit vector;
@@ -24,28 +41,37 @@ struct ChipModel::Top : sc_core::sc_module {
   chip::ComputeUnit compute;
   chip::StoreDma store;
 
-  Top(sc_core::sc_module_name name, const arch::ArchConfig& cfg, bool functional)
+  Top(sc_core::sc_module_name name, const arch::ArchConfig& cfg, bool functional,
+      const ArrayUnitFactory& factory)
       : sc_core::sc_module(name),
         ctx(cfg, functional),
         memory("memory", ctx),
-        array("array_unit", cfg.array.rows, cfg.array.cols, sc_core::sc_time(1, sc_core::SC_NS),
-              &memory.mem, functional),
+        array(make_array(cfg, functional, factory)),
         dram("dram", ctx),
         controller("controller", ctx),
         vector("vector_unit", ctx, memory),
         load("load_dma", ctx, controller, memory, dram),
-        compute("compute_unit", ctx, controller, memory, array),
+        compute("compute_unit", ctx, controller, memory, *array),
         store("store_dma", ctx, controller, memory) {
     load.dram_socket.bind(dram.load_socket);
     load.sram_socket.bind(memory.load_socket);
     store.dram_socket.bind(dram.store_socket);
     store.sram_socket.bind(memory.store_socket);
-    compute.array_socket.bind(array.socket);
+    compute.array_socket.bind(array->target());
     compute.vector_socket.bind(vector.socket);
   }
 };
 
-ChipModel::ChipModel(const arch::ArchConfig& cfg, Mode mode) : m_cfg(cfg), m_mode(mode) {
+ChipModel::ChipModel(const arch::ArchConfig& cfg, Mode mode) : ChipModel(cfg, mode, {}) {}
+
+std::string ChipModel::name() const {
+  const std::string base = m_mode == Mode::Functional ? "model" : "model-timing";
+  const std::string array = m_top->array->impl_name();
+  return array == "model" ? base : base + "+" + array + " array";
+}
+
+ChipModel::ChipModel(const arch::ArchConfig& cfg, Mode mode, const ArrayUnitFactory& array)
+    : m_cfg(cfg), m_mode(mode) {
   arch::validate(cfg, cfg.name);
   if (cfg.array.dataflow != arch::Dataflow::WeightStationary) {
     throw std::invalid_argument(
@@ -71,7 +97,7 @@ ChipModel::ChipModel(const arch::ArchConfig& cfg, Mode mode) : m_cfg(cfg), m_mod
   }
   static int instance = 0;
   const std::string name = "chip_" + std::to_string(instance++);
-  m_top = std::make_unique<Top>(name.c_str(), cfg, mode == Mode::Functional);
+  m_top = std::make_unique<Top>(name.c_str(), cfg, mode == Mode::Functional, array);
 }
 
 ChipModel::~ChipModel() = default;
@@ -166,7 +192,7 @@ ChipRunResult ChipModel::run(const std::vector<isa::Instruction>& program,
   t.ctx.error = nullptr;
   result.timing.assign(program.size(), InstructionTiming{});
   t.controller.prepare();
-  t.array.reset();
+  t.array->reset();
   t.dram.reset();
   t.memory.reset();
   t.load.reset();
@@ -178,6 +204,7 @@ ChipRunResult ChipModel::run(const std::vector<isa::Instruction>& program,
   t.ctx.start_run.notify(t.ctx.origin - sc_core::sc_time_stamp());
   sc_core::sc_start();
   if (t.ctx.error) std::rethrow_exception(t.ctx.error);
+  if (const std::exception_ptr e = t.array->error()) std::rethrow_exception(e);
 
   if (t.controller.finished() < program.size()) {
     // Nothing left to simulate, yet instructions remain: some queue waits for a token nobody

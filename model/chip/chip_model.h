@@ -15,6 +15,7 @@
 
 #include "arch/arch_config.h"
 #include "isa/instruction.h"
+#include "model/array_unit.h"
 #include "model/chip/chip_sim.h"
 
 namespace serrano::model {
@@ -24,6 +25,9 @@ class ChipModel final : public IChipSim {
   enum class Mode { Functional, TimingOnly };
 
   ChipModel(const arch::ArchConfig& cfg, Mode mode);
+  // With `array`, the matrix unit is what the factory builds (RTL in the loop:
+  // testbench/loop/rtl_array_unit.h) instead of the model's own ArrayUnit.
+  ChipModel(const arch::ArchConfig& cfg, Mode mode, const ArrayUnitFactory& array);
   ~ChipModel();
 
   // Runs `program` against a DRAM of max(dram.size(), dram_bytes) bytes holding `dram` (in
@@ -31,7 +35,8 @@ class ChipModel final : public IChipSim {
   // ChipError for a program the chip cannot run or a deadlock.
   ChipRunResult run(const std::vector<isa::Instruction>& program, std::vector<std::uint8_t> dram,
                     std::uint64_t dram_bytes = 0) override;
-  std::string name() const override { return m_mode == Mode::Functional ? "model" : "model-timing"; }
+  // "model", "model-timing", or with RTL in the loop "model+rtl-array 16x16".
+  std::string name() const override;
   const arch::ArchConfig& config() const override { return m_cfg; }
 
   // Row widths in bytes of each on-chip memory (sp: max(R, C); wb: C; acc: 4C; qp: 12C).

@@ -3,7 +3,8 @@
 //
 //   Controller ---- dispatch, the three instruction queues, dependency tokens, completion
 //   LoadDma    ---- load queue:    dram_socket -> DramTarget, sram_socket -> OnChipMemory
-//   ComputeUnit --- compute queue: array_socket -> ArrayUnit (model/array_unit.h),
+//   ComputeUnit --- compute queue: array_socket -> the matrix unit (model/array_unit.h: the
+//                  model's ArrayUnit, or the verilated RTL in the loop),
 //                                  vector_socket -> VectorUnit
 //   StoreDma   ---- store queue:   sram_socket -> OnChipMemory, dram_socket -> DramTarget
 //   OnChipMemory -- scratchpad, weight buffer, accumulators, parameters; bank ports
@@ -299,14 +300,14 @@ class ComputeUnit : public QueueUnit {
   tlm_utils::simple_initiator_socket<ComputeUnit> array_socket;
   tlm_utils::simple_initiator_socket<ComputeUnit> vector_socket;
   ComputeUnit(sc_core::sc_module_name name, RunContext& ctx, Controller& ctl, OnChipMemory& mem,
-              ArrayUnit& array);
+              IArrayUnit& array);
 
  private:
   Executed execute(std::size_t i, const isa::Instruction& inst, std::uint64_t present) override;
   Executed matrix(const isa::Instruction& inst, std::uint64_t present);
   Executed vector(const isa::Instruction& inst, std::uint64_t present);
   OnChipMemory& m_mem;
-  ArrayUnit& m_array;
+  IArrayUnit& m_array;
 };
 
 }  // namespace serrano::model::chip
