@@ -466,8 +466,11 @@ void QueueUnit::loop() {
     if (!head) return;
     const auto [i, present] = *head;
     const isa::Instruction& inst = (*m_ctx.prog)[i];
-    const Executed e = inst.opcode == isa::Opcode::Sync ? Executed{present, present, present + 1, 0}
-                                                        : execute(i, inst, present);
+    // A load-queue sync goes through the load DMA too, so that it completes after the loads
+    // before it (in-order completion; those complete in the load writer).
+    const bool own_sync = inst.opcode == isa::Opcode::Sync && m_queue != isa::Queue::Load;
+    const Executed e =
+        own_sync ? Executed{present, present, present + 1, 0} : execute(i, inst, present);
     m_ctl.started(i, e.start);
     ready = e.ready;
     if (dma) {
@@ -493,6 +496,13 @@ LoadDma::LoadDma(sc_core::sc_module_name name, RunContext& ctx, Controller& ctl,
 // A load requests the DRAM in its start cycle; the writer then puts each row into its bank as
 // its data arrives, and completes the load.
 Executed LoadDma::execute(std::size_t i, const isa::Instruction& inst, std::uint64_t present) {
+  if (inst.opcode == isa::Opcode::Sync) {  // completes in the writer, in order with the loads
+    m_jobs.push_back({i, present, 0, dram::Transfer{}, {}});
+    m_job_ev.notify(sc_core::SC_ZERO_TIME);
+    Executed e{present, 0, present + 1, 0};
+    e.completes_later = true;
+    return e;
+  }
   const std::size_t bytes = std::size_t(inst.rows) * inst.bytes;
   std::vector<unsigned char> buffer(m_ctx.functional ? bytes : 0);
   const dram::Transfer transfer = dram_transfer(dram_socket, present, inst, buffer, false);
@@ -531,6 +541,10 @@ void LoadDma::write_loads() {
     PendingLoad job = std::move(m_jobs.front());
     m_jobs.pop_front();
     const isa::Instruction& inst = (*m_ctx.prog)[job.index];
+    if (inst.opcode == isa::Opcode::Sync) {  // c = max(s, the previous load's c), in finish()
+      m_ctl.finish(job.index, job.start, job.start, 0);
+      continue;
+    }
     const dram::Transfer& t = job.transfer;
     const std::uint64_t first = t.start + m_dram.latency_cycles();
     const std::uint64_t data_time = t.done > first ? t.done - first : 0;

@@ -77,6 +77,15 @@ class Pair {
     last_rtl = r;
     if (merr != rerr) return fmt::format("errors differ: model '{}', rtl '{}'", merr, rerr);
     if (!merr.empty()) return "";
+    if (std::getenv("SERRANO_CHIPCHECK_VERBOSE") != nullptr) {
+      for (std::size_t i = 0; i < prog.size(); ++i) {
+        fmt::print("{:4} {:50} {:6} {:6} {:6}  rtl {:6} {:6} {:6}\n", i, isa::to_text(prog[i]),
+                   m.timing[i].dispatch, m.timing[i].start, m.timing[i].complete,
+                   r.timing[i].dispatch, r.timing[i].start, r.timing[i].complete);
+      }
+      fmt::print("total {} cycles, bank conflicts load {} store {}\n", m.total_cycles,
+                 m.load.bank_conflict, m.store.bank_conflict);
+    }
     for (std::size_t i = 0; i < prog.size(); ++i) {
       const auto& a = m.timing[i];
       const auto& b = r.timing[i];
@@ -92,14 +101,6 @@ class Pair {
       if (m.dram[k] != r.dram[k]) {
         return fmt::format("DRAM byte {:#x}: model {:#04x}, rtl {:#04x}", k, m.dram[k], r.dram[k]);
       }
-    }
-    if (std::getenv("SERRANO_CHIPCHECK_VERBOSE") != nullptr) {
-      for (std::size_t i = 0; i < prog.size(); ++i) {
-        fmt::print("{:4} {:50} {:6} {:6} {:6}\n", i, isa::to_text(prog[i]), m.timing[i].dispatch,
-                   m.timing[i].start, m.timing[i].complete);
-      }
-      fmt::print("total {} cycles, bank conflicts load {} store {}\n", m.total_cycles,
-                 m.load.bank_conflict, m.store.bank_conflict);
     }
     if (m.total_cycles != r.total_cycles) {
       return fmt::format("total cycles: model {}, rtl {}", m.total_cycles, r.total_cycles);
@@ -280,6 +281,23 @@ TEST(Directed, QueueAndInFlightLimits) {
   EXPECT_EQ(p.compare(assemble(text), dram_image(6)), "");
 }
 
+// In-order completion (docs/chip-timing.md): a load-queue sync completes with the load before
+// it, and its push comes after that load's push on the channel.
+TEST(Directed, LoadSyncCompletesInOrder) {
+  Pair p("test-chip-4x4");
+  const auto prog = assemble(R"(
+        load.sp row=0 rows=20 bytes=4 dram=0 stride=64 push_next
+        sync.load push_next
+        sync.compute pop_prev
+        sync.compute pop_prev
+        halt
+  )");
+  EXPECT_EQ(p.compare(prog, dram_image(10)), "");
+  const auto& t = p.last_model.timing;
+  EXPECT_EQ(t[1].complete, t[0].complete);
+  EXPECT_EQ(t[2].start, t[0].complete);
+}
+
 TEST(Directed, DeadlockReportedAsTheModelDoes) {
   Pair p("test-chip-4x4");
   const auto prog = assemble(R"(
@@ -329,6 +347,260 @@ void check_gemms(const std::string& name, int cases, std::uint64_t seed) {
 
 TEST(Gemm, Chip4x4) { check_gemms("test-chip-4x4", 12, 41); }
 TEST(Gemm, Chip8x8) { check_gemms("test-chip-8x8", 12, 42); }
+
+// ---------------------------------------------------------------- random programs
+
+// Random programs without data races, so that the DRAM image is defined: phase A loads inputs
+// (sp, wb, acc, qp) and ends with a barrier; phase B mixes every instruction kind, reading only
+// inputs and writing only fresh rows (loads, matmuls, requants, vec ops) or fresh DRAM (stores),
+// with random syncs and random token pushes and pops (a pop only where an earlier instruction
+// pushed on that channel, so no deadlock); after a second barrier, phase C stores every written
+// row. The serrano verify campaign goes further; this is the RTL's own regression.
+class RandomProgram {
+ public:
+  RandomProgram(const arch::ArchConfig& cfg, std::uint64_t seed)
+      : m_rng(seed), m_R(std::uint32_t(cfg.array.rows)), m_C(std::uint32_t(cfg.array.cols)) {}
+
+  std::vector<isa::Instruction> make() {
+    for (int i = 0; i < 6; ++i) load_input();
+    barrier();
+    const int n = 20 + int(m_rng() % 60);
+    for (int i = 0; i < n; ++i) phase_b();
+    barrier();
+    for (const auto& w : m_written) store(w.mem, w.row, w.rows);
+    emit(isa::Instruction{});  // halt
+    return m_prog;
+  }
+
+ private:
+  struct Range {
+    isa::Mem mem;
+    std::uint32_t row, rows;
+  };
+  // Input rows (phase A) and fresh rows (phase B) of each memory: [0, in) and [in, end).
+  static constexpr std::uint32_t kIn[4] = {256, 128, 48, 64};
+  static constexpr std::uint32_t kEnd[4] = {1024, 256, 128, 256};
+
+  std::uint32_t pick(std::uint32_t lo, std::uint32_t hi) {  // [lo, hi]
+    return lo + std::uint32_t(m_rng() % (hi - lo + 1));
+  }
+  std::uint32_t width(isa::Mem m) const {
+    return m == isa::Mem::Sp    ? m_R
+           : m == isa::Mem::Wb  ? m_C
+           : m == isa::Mem::Acc ? 4 * m_C
+                                : 12 * m_C;
+  }
+  bool fresh(isa::Mem m, std::uint32_t rows, std::uint32_t& row) {
+    std::uint32_t& next = m_next[std::size_t(m)];
+    if (next == 0) next = kIn[std::size_t(m)];
+    if (next + rows > kEnd[std::size_t(m)]) return false;
+    row = next;
+    next += rows;
+    return true;
+  }
+
+  // Random token flags for the instruction's queue; pops only where pushes wait.
+  void flags(isa::Instruction& in) {
+    const isa::Queue q = isa::queue_of(in);
+    const int pp = q == isa::Queue::Compute ? 0 : q == isa::Queue::Store ? 2 : -1;
+    const int pn = q == isa::Queue::Load ? 1 : q == isa::Queue::Compute ? 3 : -1;
+    const int up = q == isa::Queue::Compute ? 1 : q == isa::Queue::Store ? 3 : -1;
+    const int un = q == isa::Queue::Load ? 0 : q == isa::Queue::Compute ? 2 : -1;
+    if (pp >= 0 && m_surplus[pp] > 0 && m_rng() % 3 == 0) in.deps.pop_prev = true;
+    if (pn >= 0 && m_surplus[pn] > 0 && m_rng() % 3 == 0) in.deps.pop_next = true;
+    if (up >= 0 && m_rng() % 4 == 0) in.deps.push_prev = true;
+    if (un >= 0 && m_rng() % 4 == 0) in.deps.push_next = true;
+  }
+  void emit(isa::Instruction in) {
+    const isa::Queue q = isa::queue_of(in);
+    const int pp = q == isa::Queue::Compute ? 0 : q == isa::Queue::Store ? 2 : -1;
+    const int pn = q == isa::Queue::Load ? 1 : q == isa::Queue::Compute ? 3 : -1;
+    const int up = q == isa::Queue::Compute ? 1 : q == isa::Queue::Store ? 3 : -1;
+    const int un = q == isa::Queue::Load ? 0 : q == isa::Queue::Compute ? 2 : -1;
+    if (in.opcode != isa::Opcode::Halt) {
+      if (in.deps.pop_prev) --m_surplus[pp];
+      if (in.deps.pop_next) --m_surplus[pn];
+      if (in.deps.push_prev) ++m_surplus[up];
+      if (in.deps.push_next) ++m_surplus[un];
+    }
+    m_prog.push_back(in);
+  }
+  isa::Instruction sync(isa::Queue q) {
+    isa::Instruction in;
+    in.opcode = isa::Opcode::Sync;
+    in.sync_queue = q;
+    return in;
+  }
+  // Consume every outstanding token, then let every queue wait for every other to finish.
+  void barrier() {
+    const isa::Queue consumer[4] = {isa::Queue::Compute, isa::Queue::Load, isa::Queue::Store,
+                                    isa::Queue::Compute};
+    for (int ch = 0; ch < 4; ++ch) {
+      while (m_surplus[ch] > 0) {
+        isa::Instruction in = sync(consumer[ch]);
+        (ch == 0 || ch == 2 ? in.deps.pop_prev : in.deps.pop_next) = true;
+        emit(in);
+      }
+    }
+    isa::Instruction a = sync(isa::Queue::Load), b = sync(isa::Queue::Compute),
+                     c = sync(isa::Queue::Store), d = sync(isa::Queue::Compute),
+                     e = sync(isa::Queue::Load);
+    a.deps.push_next = true;
+    b.deps.pop_prev = b.deps.push_next = true;
+    c.deps.pop_prev = c.deps.push_prev = true;
+    d.deps.pop_next = d.deps.push_prev = true;
+    e.deps.pop_next = true;
+    for (const auto& in : {a, b, c, d, e}) emit(in);
+  }
+  isa::Instruction load_to(isa::Mem m, std::uint32_t row, std::uint32_t rows) {
+    isa::Instruction in;
+    in.opcode = isa::Opcode::Load;
+    in.mem = m;
+    in.row = row;
+    in.rows = rows;
+    const std::uint32_t unit = m == isa::Mem::Acc ? 4 : m == isa::Mem::Qp ? 12 : 1;
+    in.bytes = unit * pick(1, width(m) / unit);
+    if (m == isa::Mem::Qp) {
+      in.dram_stride = 12 * pick(in.bytes / 12, in.bytes / 12 + 3);
+      in.dram_addr = kQpBase + 12 * pick(0, 40);
+    } else {
+      const std::uint32_t r = std::uint32_t(m_rng() % 8);
+      in.dram_stride = r == 0 ? 0 : r == 1 ? in.bytes / 2 : in.bytes + pick(0, 70);
+      const std::uint32_t need = (rows - 1) * in.dram_stride + in.bytes;
+      in.dram_addr = pick(0, 0x8000 - need);
+    }
+    return in;
+  }
+  void load_input() {
+    const auto m = isa::Mem(m_rng() % 4);
+    const std::uint32_t rows = pick(1, kIn[std::size_t(m)]);
+    const std::uint32_t row = pick(0, kIn[std::size_t(m)] - rows);
+    isa::Instruction in = load_to(m, row, rows);
+    flags(in);
+    emit(in);
+  }
+  void store(isa::Mem m, std::uint32_t row, std::uint32_t rows) {
+    isa::Instruction in;
+    in.opcode = isa::Opcode::Store;
+    in.mem = m;
+    in.row = row;
+    in.rows = rows;
+    const std::uint32_t unit = m == isa::Mem::Acc ? 4 : 1;
+    in.bytes = unit * pick(1, width(m) / unit);
+    in.dram_stride = in.bytes + (m_rng() % 2 == 0 ? 0 : pick(1, 8));
+    const std::uint64_t need = std::uint64_t(rows - 1) * in.dram_stride + in.bytes;
+    if (m_dram_out + need > kQpBase) return;  // out of output DRAM
+    in.dram_addr = m_dram_out;
+    m_dram_out += need;
+    emit(in);
+  }
+  void phase_b() {
+    isa::Instruction in;
+    std::uint32_t row = 0;
+    switch (m_rng() % 9) {
+      case 0:
+      case 1: {  // load into fresh rows (stored in phase C)
+        const auto m = isa::Mem(m_rng() % 3 == 0 ? 2 : m_rng() % 2 == 0 ? 0 : 1);
+        const std::uint32_t rows = pick(1, 24);
+        if (!fresh(m, rows, row)) return;
+        in = load_to(m, row, rows);
+        if (m != isa::Mem::Wb) m_written.push_back({m, row, rows});
+        break;
+      }
+      case 2: {  // store of input rows
+        const auto m = m_rng() % 2 == 0 ? isa::Mem::Sp : isa::Mem::Acc;
+        const std::uint32_t rows = pick(1, 30);
+        const std::uint32_t first =
+            pick(0, kIn[std::size_t(m)] - std::min(rows, kIn[std::size_t(m)]));
+        const std::size_t before = m_prog.size();
+        store(m, first, std::min(rows, kIn[std::size_t(m)]));
+        if (m_prog.size() == before) return;
+        in = m_prog.back();
+        m_prog.pop_back();
+        break;
+      }
+      case 3:
+        in.opcode = isa::Opcode::Preload;
+        in.wb_row = pick(0, kIn[1] - m_R);
+        in.rows = pick(1, m_R);
+        break;
+      case 4:
+      case 5: {
+        const std::uint32_t rows = pick(1, 32);
+        if (!fresh(isa::Mem::Acc, rows, row)) return;
+        in.opcode = isa::Opcode::Matmul;
+        in.sp_row = pick(0, kIn[0] - rows);
+        in.rows = rows;
+        in.acc_row = row;
+        in.accumulate = m_rng() % 2 == 0;
+        m_written.push_back({isa::Mem::Acc, row, rows});
+        break;
+      }
+      case 6: {
+        const std::uint32_t rows = pick(1, 32);
+        if (!fresh(isa::Mem::Sp, rows, row)) return;
+        in.opcode = isa::Opcode::Requant;
+        in.acc_row = pick(0, kIn[2] - rows);
+        in.rows = rows;
+        in.sp_row = row;
+        in.qp_row = pick(0, kIn[3] - 1);
+        in.zero_point = std::int8_t(pick(0, 20)) - 10;
+        in.act_min = std::int8_t(-128 + int(pick(0, 100)));
+        in.act_max = std::int8_t(int(pick(0, 127)));
+        m_written.push_back({isa::Mem::Sp, row, rows});
+        break;
+      }
+      case 7: {
+        const auto op = isa::VecOp(m_rng() % 6);
+        const bool acc =
+            op == isa::VecOp::AddAcc || op == isa::VecOp::MaxAcc || op == isa::VecOp::ReluAcc;
+        const auto m = acc ? isa::Mem::Acc : isa::Mem::Sp;
+        const std::uint32_t rows = pick(1, 16);
+        if (!fresh(m, rows, row)) return;
+        in.opcode = isa::Opcode::Vec;
+        in.vec_op = op;
+        in.rows = rows;
+        in.dst = row;
+        in.src_a = pick(0, kIn[std::size_t(m)] - rows);
+        if (op != isa::VecOp::ReluAcc && op != isa::VecOp::ReluSp) {
+          in.src_b = pick(0, kIn[std::size_t(m)] - rows);
+        }
+        if (op == isa::VecOp::ReluSp) in.imm = std::int8_t(int(pick(0, 40)) - 20);
+        m_written.push_back({m, row, rows});
+        break;
+      }
+      default: in = sync(isa::Queue(m_rng() % 3)); break;
+    }
+    flags(in);
+    emit(in);
+  }
+
+  std::mt19937_64 m_rng;
+  std::uint32_t m_R, m_C;
+  std::vector<isa::Instruction> m_prog;
+  std::uint32_t m_next[4] = {0, 0, 0, 0};
+  int m_surplus[4] = {0, 0, 0, 0};  // pushed, not yet popped, per channel
+  std::vector<Range> m_written;
+  std::uint64_t m_dram_out = 0x8000;
+};
+
+void check_random(const std::string& name, int programs, std::uint64_t seed) {
+  Pair p(name);
+  if (const char* n = std::getenv("SERRANO_CHIPCHECK_PROGRAMS")) programs = std::atoi(n);
+  int failures = 0;
+  std::uint64_t cycles = 0;
+  for (int k = 0; k < programs && failures < 3; ++k) {
+    const auto prog = RandomProgram(p.cfg(), seed + std::uint64_t(k)).make();
+    const std::string found = p.compare(prog, dram_image(seed + std::uint64_t(k)));
+    cycles += p.last_model.total_cycles;
+    if (!found.empty()) ++failures;
+    EXPECT_EQ(found, "") << name << " program " << k << " (seed " << seed + std::uint64_t(k) << ")";
+  }
+  fmt::print("{}: {} random programs, {} model cycles in all\n", name, programs, cycles);
+}
+
+TEST(Random, Chip4x4) { check_random("test-chip-4x4", 100, 1000); }
+TEST(Random, Chip8x8) { check_random("test-chip-8x8", 100, 2000); }
 
 // ---------------------------------------------------------------- injected bugs
 
