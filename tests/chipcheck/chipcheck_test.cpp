@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -601,6 +603,59 @@ void check_random(const std::string& name, int programs, std::uint64_t seed) {
 
 TEST(Random, Chip4x4) { check_random("test-chip-4x4", 100, 1000); }
 TEST(Random, Chip8x8) { check_random("test-chip-8x8", 100, 2000); }
+
+// ---------------------------------------------------------------- waveforms and speed
+
+TEST(Waveform, DumpsAWindowOfCycles) {
+  const auto cfg = config("test-chip-4x4");
+  const std::string path = ::testing::TempDir() + "chipcheck_wave.fst";
+  std::remove(path.c_str());
+  testbench::RtlChipOptions opt;
+  opt.wave_path = path;
+  opt.wave_from = 100;
+  opt.wave_to = 200;
+  auto rtl = testbench::make_rtl_chip_sim(cfg, "", opt);
+  const auto r = rtl->run(assemble(kMatrix4), dram_image(3));
+  EXPECT_GT(r.total_cycles, 200u);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  ASSERT_NE(f, nullptr) << path;
+  std::fseek(f, 0, SEEK_END);
+  EXPECT_GT(std::ftell(f), 1000);
+  std::fclose(f);
+}
+
+// Figures for docs/chip-rtl.md (run by hand: --gtest_also_run_disabled_tests
+// --gtest_filter=*Speed*): cycles of a generated GEMM on the model and the RTL, and how fast each
+// simulates it, with and without a waveform.
+void speed(const std::string& name, int m, int k, int n) {
+  Pair p(name);
+  const workloads::ChipShape shape{p.cfg().array.rows, p.cfg().array.cols,
+                                   p.model().rows(isa::Mem::Sp), p.model().rows(isa::Mem::Wb),
+                                   p.model().rows(isa::Mem::Acc)};
+  const auto problem = workloads::random_gemm_problem(m, k, n, 7);
+  const auto g = workloads::gemm_program(m, k, n, shape, 2, problem.out);
+  const auto image = workloads::gemm_dram_image(problem, g.layout);
+  ASSERT_EQ(p.compare(g.code, image), "");
+  const auto time = [&](model::IChipSim& sim) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sim.run(g.code, image);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  auto rtl = testbench::make_rtl_chip_sim(p.cfg());
+  testbench::RtlChipOptions opt;
+  opt.wave_path = ::testing::TempDir() + "chipcheck_speed.fst";
+  auto waved = testbench::make_rtl_chip_sim(p.cfg(), "", opt);
+  const double tm = time(p.model()), tr = time(*rtl), tw = time(*waved);
+  const double cycles = double(p.last_model.total_cycles);
+  fmt::print(
+      "{} gemm {}x{}x{} ({} instructions): model {} cycles, rtl {} cycles; model {:.0f} cycles/s, "
+      "rtl {:.0f} cycles/s, rtl with FST {:.0f} cycles/s\n",
+      name, m, k, n, g.code.size(), p.last_model.total_cycles, p.last_rtl.total_cycles, cycles / tm,
+      cycles / tr, cycles / tw);
+}
+
+TEST(Speed, DISABLED_Chip4x4) { speed("test-chip-4x4", 64, 64, 64); }
+TEST(Speed, DISABLED_Chip8x8) { speed("test-chip-8x8", 128, 128, 128); }
 
 // ---------------------------------------------------------------- injected bugs
 
