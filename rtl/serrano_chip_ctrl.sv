@@ -233,10 +233,22 @@ module serrano_chip_ctrl
     end
   end
 
+  // A matmul does not read scratchpad rows that requants before it are still writing
+  // ([rq_lo_q, rq_hi_q), all written by rq_done_q): it waits for them (docs/chip-timing.md).
+  logic [RowAddrW:0]  rq_lo_q, rq_hi_q, c_lo, c_hi;
+  logic [CycleW-1:0]  rq_done_q;
+  logic               rq_block, rq_issue, rq_pending;
+  assign c_lo       = (RowAddrW+1)'(a_of(cw0));
+  assign c_hi       = c_lo + (RowAddrW+1)'(rows_of(cw0));
+  assign rq_pending = now_q < rq_done_q;
+  assign rq_block   = (op_of(cw0) == OpMatmul) && rq_pending && (c_lo < rq_hi_q) &&
+                      (rq_lo_q < c_hi);
+
   // The compute head: presented (tokens taken) now or earlier; it starts when its unit takes it.
   logic c_active, c_start;
   assign c_active    = c_present || cp_presented_q;
-  assign mx_valid_o  = c_active && c_mx;
+  assign mx_valid_o  = c_active && c_mx && !rq_block;
+  assign rq_issue    = mx_valid_o && mx_ready_i && (op_of(cw0) == OpRequant);
   assign vu_start_o  = c_active && c_vec && mx_idle_i;
   assign vu_waited_o = cp_presented_q;
   assign c_start     = (c_active && c_sync) || (mx_valid_o && mx_ready_i) || vu_start_o;
@@ -273,6 +285,11 @@ module serrano_chip_ctrl
     endcase
   end
 
+  // Destination rows of a requant: [sp, sp + rows).
+  logic [RowAddrW:0] rq_dlo, rq_dhi;
+  assign rq_dlo = (RowAddrW+1)'(w1_row_of(head_i[1].w1));
+  assign rq_dhi = rq_dlo + (RowAddrW+1)'(rows_of(cw0));
+
   logic c_direct;  // a compute sync that completes in its start cycle
   assign c_direct = c_start && c_sync && cp_all_ret;
 
@@ -308,6 +325,9 @@ module serrano_chip_ctrl
       cp_cnt_q       <= '0;
       cp_presented_q <= 1'b0;
       overflow_q     <= 1'b0;
+      rq_lo_q        <= '0;
+      rq_hi_q        <= '0;
+      rq_done_q      <= '0;
       tok_q          <= '0;
     end else begin
       // Tokens: pushes of completions, minus pops of starts.
@@ -352,6 +372,11 @@ module serrano_chip_ctrl
 
       // Compute queue.
       cp_presented_q <= c_active && !c_start;
+      if (rq_issue) begin
+        rq_lo_q   <= (rq_pending && (rq_lo_q < rq_dlo)) ? rq_lo_q : rq_dlo;
+        rq_hi_q   <= (rq_pending && (rq_hi_q > rq_dhi)) ? rq_hi_q : rq_dhi;
+        rq_done_q <= c_own;
+      end
       if (c_start && !c_direct && (cp_cnt_q == (CpW+1)'(CpDepth)) && !cp_head_ret) begin
         overflow_q <= 1'b1;
       end
@@ -395,7 +420,7 @@ module serrano_chip_ctrl
   end
 
   logic unused;
-  assign unused = ^{head_i[0].w1, head_i[1].w1, head_i[2].w1, cw0[63:48], cw0[31:11], cw0[3:0],
+  assign unused = ^{head_i[0].w1, head_i[1].w1[63:20], head_i[2].w1, cw0[63:48], cw0[31:11], cw0[3:0],
                     lw0[63:8], lw0[4], lw0[3:0], sw0[63:8], sw0[5:0]};
 
 endmodule

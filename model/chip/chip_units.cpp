@@ -717,6 +717,17 @@ Executed ComputeUnit::matrix(const isa::Instruction& inst, std::uint64_t present
       wr[sp] += rows * C;
       break;
   }
+  // A matmul does not read scratchpad rows that a requant before it is still writing: it issues
+  // no earlier than that requant's done (the requant writes row m in t + m + 5).
+  if (!m_rq_started || m_rq_origin != m_ctx.origin) {
+    m_rq_started = true;
+    m_rq_origin = m_ctx.origin;
+    m_rq_lo = m_rq_hi = m_rq_done = 0;
+  }
+  if (inst.opcode == isa::Opcode::Matmul && present < m_rq_done && inst.sp_row < m_rq_hi &&
+      m_rq_lo < std::uint64_t(inst.sp_row) + inst.rows) {
+    present = m_rq_done;
+  }
   ArrayTransaction txn;
   txn.cmd = cmd;
   txn.present_cycle = present;
@@ -742,6 +753,14 @@ Executed ComputeUnit::matrix(const isa::Instruction& inst, std::uint64_t present
     default:  // accumulator row m read at t+1+m, int8 row written to the scratchpad at t+m+5
       m_mem.reserve(isa::Mem::Acc, 0, t + 1, rows, inst.acc_row, 1);
       m_mem.reserve(isa::Mem::Sp, 1, t + 5, rows, inst.sp_row, 1);
+      if (t < m_rq_done) {
+        m_rq_lo = std::min<std::uint64_t>(m_rq_lo, inst.sp_row);
+        m_rq_hi = std::max<std::uint64_t>(m_rq_hi, std::uint64_t(inst.sp_row) + rows);
+      } else {
+        m_rq_lo = inst.sp_row;
+        m_rq_hi = std::uint64_t(inst.sp_row) + rows;
+      }
+      m_rq_done = txn.issued.done;
       break;
   }
   return {t, txn.issued.done, t + 1, t - present};

@@ -307,6 +307,11 @@ class ComputeUnit : public QueueUnit {
   Executed matrix(const isa::Instruction& inst, std::uint64_t present);
   Executed vector(const isa::Instruction& inst, std::uint64_t present);
   OnChipMemory& m_mem;
+  // Scratchpad rows that requants not yet done are writing: [m_rq_lo, m_rq_hi), all written by
+  // m_rq_done (docs/chip-timing.md, "Units"). Reset when a new run starts (a new origin).
+  sc_core::sc_time m_rq_origin = sc_core::SC_ZERO_TIME;
+  bool m_rq_started = false;
+  std::uint64_t m_rq_lo = 0, m_rq_hi = 0, m_rq_done = 0;
   IArrayUnit& m_array;
 };
 

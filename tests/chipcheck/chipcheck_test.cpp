@@ -265,6 +265,31 @@ TEST(Directed, BankConflicts) {
   EXPECT_GT(p.last_model.load.bank_conflict + p.last_model.store.bank_conflict, 0u);
 }
 
+// A matmul streams scratchpad rows a requant just wrote: it waits for them (chip-timing.md).
+const char* kRequantThenMatmul4 = R"(
+        load.sp  row=0 rows=16 bytes=4 dram=0x0 stride=4
+        load.wb  row=0 rows=4 bytes=4 dram=0x200 stride=4
+        load.acc row=0 rows=16 bytes=16 dram=0x400 stride=16
+        load.qp  row=0 rows=1 bytes=48 dram=0xc000 stride=48 push_next
+        preload  wb=0 rows=4 pop_prev
+        requant  acc=0 rows=8 sp=100 qp=0 zp=1 min=-128 max=127
+        matmul   sp=103 rows=8 acc=40
+        requant  acc=8 rows=8 sp=200 qp=0 zp=0 min=-128 max=127
+        matmul   sp=0 rows=8 acc=60
+        requant  acc=40 rows=8 sp=300 qp=0 zp=0 min=-128 max=127 push_next
+        store.sp  row=100 rows=8 bytes=4 dram=0x8000 stride=4 pop_prev
+        store.acc row=40 rows=28 bytes=16 dram=0x8100 stride=16
+        store.sp  row=200 rows=108 bytes=4 dram=0x9000 stride=4
+        halt
+)";
+
+TEST(Directed, RequantThenMatmul) {
+  Pair p("test-chip-4x4");
+  EXPECT_EQ(p.compare(assemble(kRequantThenMatmul4), dram_image(12)), "");
+  const auto& t = p.last_model.timing;
+  EXPECT_EQ(t[6].start, t[5].start + 8 + 5);  // waits for the requant's last row
+}
+
 // More than 8 loads in flight and more than 16 instructions in a queue.
 TEST(Directed, QueueAndInFlightLimits) {
   Pair p("test-chip-4x4");
@@ -298,6 +323,18 @@ TEST(Directed, LoadSyncCompletesInOrder) {
   const auto& t = p.last_model.timing;
   EXPECT_EQ(t[1].complete, t[0].complete);
   EXPECT_EQ(t[2].start, t[0].complete);
+}
+
+// Programs that end without halt, with instructions after halt, or are empty.
+TEST(Directed, ProgramEnds) {
+  Pair p("test-chip-4x4");
+  EXPECT_EQ(p.compare(assemble("load.sp row=0 rows=2 bytes=4 dram=0 stride=4 push_next\n"
+                               "sync.compute pop_prev\n"),
+                      dram_image(11)),
+            "");
+  EXPECT_EQ(p.compare(assemble("sync.load\nhalt\nsync.store\n"), dram_image(11)), "");
+  EXPECT_EQ(p.compare({}, dram_image(11)), "");
+  EXPECT_EQ(p.compare(assemble("halt\n"), dram_image(11)), "");
 }
 
 TEST(Directed, DeadlockReportedAsTheModelDoes) {
@@ -399,6 +436,17 @@ class RandomProgram {
     row = next;
     next += rows;
     return true;
+  }
+
+  // A first row for `rows` rows: mostly inputs, sometimes rows an earlier compute instruction
+  // wrote (ordered within the compute queue: no race).
+  std::uint32_t from_compute(const std::vector<Range>& written, std::uint32_t rows,
+                             std::uint32_t inputs) {
+    if (!written.empty() && m_rng() % 3 == 0) {
+      const Range& r = written[m_rng() % written.size()];
+      if (r.rows >= rows) return r.row + pick(0, r.rows - rows);
+    }
+    return pick(0, inputs - rows);
   }
 
   // Random token flags for the instruction's queue; pops only where pushes wait.
@@ -531,18 +579,19 @@ class RandomProgram {
         const std::uint32_t rows = pick(1, 32);
         if (!fresh(isa::Mem::Acc, rows, row)) return;
         in.opcode = isa::Opcode::Matmul;
-        in.sp_row = pick(0, kIn[0] - rows);
+        in.sp_row = from_compute(m_cp_sp, rows, kIn[0]);
         in.rows = rows;
         in.acc_row = row;
         in.accumulate = m_rng() % 2 == 0;
         m_written.push_back({isa::Mem::Acc, row, rows});
+        m_cp_acc.push_back({isa::Mem::Acc, row, rows});
         break;
       }
       case 6: {
         const std::uint32_t rows = pick(1, 32);
         if (!fresh(isa::Mem::Sp, rows, row)) return;
         in.opcode = isa::Opcode::Requant;
-        in.acc_row = pick(0, kIn[2] - rows);
+        in.acc_row = from_compute(m_cp_acc, rows, kIn[2]);
         in.rows = rows;
         in.sp_row = row;
         in.qp_row = pick(0, kIn[3] - 1);
@@ -550,6 +599,7 @@ class RandomProgram {
         in.act_min = std::int8_t(-128 + int(pick(0, 100)));
         in.act_max = std::int8_t(int(pick(0, 127)));
         m_written.push_back({isa::Mem::Sp, row, rows});
+        m_cp_sp.push_back({isa::Mem::Sp, row, rows});
         break;
       }
       case 7: {
@@ -563,12 +613,13 @@ class RandomProgram {
         in.vec_op = op;
         in.rows = rows;
         in.dst = row;
-        in.src_a = pick(0, kIn[std::size_t(m)] - rows);
+        in.src_a = from_compute(acc ? m_cp_acc : m_cp_sp, rows, kIn[std::size_t(m)]);
         if (op != isa::VecOp::ReluAcc && op != isa::VecOp::ReluSp) {
           in.src_b = pick(0, kIn[std::size_t(m)] - rows);
         }
         if (op == isa::VecOp::ReluSp) in.imm = std::int8_t(int(pick(0, 40)) - 20);
         m_written.push_back({m, row, rows});
+        (acc ? m_cp_acc : m_cp_sp).push_back({m, row, rows});
         break;
       }
       default: in = sync(isa::Queue(m_rng() % 3)); break;
@@ -583,6 +634,7 @@ class RandomProgram {
   std::uint32_t m_next[4] = {0, 0, 0, 0};
   int m_surplus[4] = {0, 0, 0, 0};  // pushed, not yet popped, per channel
   std::vector<Range> m_written;
+  std::vector<Range> m_cp_sp, m_cp_acc;  // rows written by compute instructions
   std::uint64_t m_dram_out = 0x8000;
 };
 
