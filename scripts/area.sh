@@ -196,13 +196,15 @@ for t in "${expanded[@]}"; do
   [ -n "$liberty" ] && fill "$here/map_liberty.ys.in" >> "$dir/synth.ys"
 
   echo "area: $key: yosys on $module${chparam:+ (${chparam# })} ..."
-  start=$(date +%s.%N)
-  if ! nice yosys -t -q -l "$dir/yosys.log" "$dir/synth.ys" > "$dir/yosys.stdout" 2>&1; then
+  # Wall, user and system seconds of Yosys and the ABC processes it starts.
+  TIMEFORMAT='%R %U %S'
+  if ! { time nice yosys -t -q -l "$dir/yosys.log" "$dir/synth.ys" > "$dir/yosys.stdout" 2>&1 ; } \
+      2> "$dir/time.txt"; then
     echo "area: $key: yosys failed; last lines of $dir/yosys.log:" >&2
     tail -n 20 "$dir/yosys.log" >&2
     exit 1
   fi
-  end=$(date +%s.%N)
+  read -r wall_s user_s sys_s < "$dir/time.txt"
   git_head=$(git -C "$rtl" rev-parse HEAD 2>/dev/null || echo unknown)
   rtl_dirty=$(git -C "$rtl" status --porcelain -- . 2>/dev/null | grep -c . || true)
   python3 - "$dir/meta.json" <<EOF
@@ -211,7 +213,7 @@ json.dump({"key": "$key", "top": "$t", "module": "$module", "chparam": "$chparam
            "macro_depth": $macro_depth, "liberty": "$liberty" or None,
            "defines": "${defines[*]+"${defines[*]}"}".split(),
            "rtl": "$rtl", "git_head": "$git_head", "rtl_uncommitted_files": $rtl_dirty,
-           "wall_s": round($end - $start, 1)}, open(sys.argv[1], "w"), indent=2)
+           "wall_s": $wall_s, "cpu_s": round($user_s + $sys_s, 1)}, open(sys.argv[1], "w"), indent=2)
 EOF
   echo "run $key $module" >> "$out/runs.txt"
 

@@ -15,6 +15,9 @@ Conventions (docs/area.md):
                     + 12 (a MUX) for an enable, + 6 (an AND) for a sync reset.
   macros            memories at least macro_depth rows deep, left as $mem_v2 cells: counted in
                     bits, never in cells or area.
+  times             wall_s: the whole Yosys run (the machine may be shared); cpu_s: user + system
+                    seconds of Yosys and the ABC processes it starts; generic_s / liberty_s: the
+                    two steps (wall), from the log's time stamps.
 """
 
 import argparse
@@ -163,6 +166,7 @@ def liberty_summary(by_type, lib, stat_txt):
 
 
 def marks(log_path):
+    """Time stamps of the AREA-MARK lines."""
     t = {}
     for line in read(log_path).splitlines():
         m = re.match(r"^\[(\d+\.\d+)\] AREA-MARK (\S+)", line)
@@ -207,6 +211,7 @@ def main(argv=None):
         entry["macro_bits"] = sum(m["bits"] for m in mems if m["kept_as_macro"])
         t = marks(os.path.join(d, "yosys.log"))
         entry["generic_s"] = round(t.get("generic-done", 0.0), 1)
+        entry.setdefault("cpu_s", None)
         if meta.get("liberty"):
             lib_path = meta["liberty"]
             if lib_path not in libs:
@@ -217,7 +222,7 @@ def main(argv=None):
             entry["liberty_s"] = round(t.get("liberty-done", 0.0) - t.get("generic-done", 0.0), 1)
             report["liberty"] = {"path": lib_path, "nand2_cell": "NAND2X1",
                                  "nand2_area_um2": libs[lib_path].get("NAND2X1", (None,))[0]}
-        if "Rows" in params and "Cols" in params:
+        if meta["module"] == "serrano_systolic_array":
             pes = params["Rows"] * params["Cols"]
             entry["pes"] = pes
             if "liberty_result" in entry:
@@ -231,7 +236,7 @@ def main(argv=None):
 
     # The table.
     head = ["top", "params", "cells", "FFs", "NAND2-eq gen", "lib cells", "area um^2",
-            "mm^2", "NAND2-eq lib", "um^2/PE", "macro bits", "time s"]
+            "mm^2", "NAND2-eq lib", "um^2/PE", "macro bits", "wall s", "cpu s"]
     rows = []
     for e in report["tops"]:
         p = ",".join(f"{k}={v}" for k, v in e["parameters"].items()) or "-"
@@ -242,7 +247,8 @@ def main(argv=None):
             f"{lib['cells']:,}" if lib else "-", f"{lib['area_um2']:,.0f}" if lib else "-",
             f"{lib['area_mm2']:.3f}" if lib else "-", f"{lib['nand2_eq']:,}" if lib else "-",
             f"{e['per_pe_um2']:,.0f}" if "per_pe_um2" in e else "-",
-            f"{e['macro_bits']:,}" if e["macro_bits"] else "-", f"{e['wall_s']:.0f}"])
+            f"{e['macro_bits']:,}" if e["macro_bits"] else "-", f"{e['wall_s']:.0f}",
+            f"{e['cpu_s']:.0f}" if e["cpu_s"] is not None else "-"])
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     print()
     print("  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in

@@ -33,7 +33,7 @@ mkdir -p "$work"
 
 # 1. The netlist as one flat module named area_gate.
 nice yosys -q -l "$work/gate.log" -p "read_verilog $netlist; hierarchy -top $module; \
-  flatten; rename $module area_gate; write_verilog -noattr $work/gate.v" > /dev/null
+  proc; flatten; rename $module area_gate; write_verilog -noattr $work/gate.v" > /dev/null
 
 # 2. The original files the top needs.
 mapfile -t gold < <(python3 - "$manifest" "$module" "$rtl" <<'EOF'

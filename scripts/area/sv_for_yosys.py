@@ -254,6 +254,14 @@ class Typedef:
         return product([d.width(where) for d in self.dims])
 
 
+def enum_base(td, where):
+    """The base type of an enum typedef, as source text."""
+    if getattr(td, "fixed_width", None):
+        return "int"
+    sign = " signed" if td.signed else ""
+    return f"logic{sign} [{td.width(where)}-1:0]"
+
+
 def parse_base_type(st, i, typedefs):
     """Parse `logic|bit|reg|wire|int.. [signed] [dims]` or a typedef name at i.
     Returns (width_expr, signed, index after) or None when i does not start a simple type."""
@@ -676,6 +684,28 @@ def pass_types(toks, mod, packages, where):
                     out.extend(gen("))", t.line))
                     mod.count("cast: to typedef")
                     i = close + 1
+                    continue
+                # An enum type used as a data type becomes its base type: Yosys treats an enum as
+                # its base vector anyway, and Verilator then accepts the $unsigned(...) casts
+                # above being assigned to it (an int -> enum assignment is illegal SV).
+                # `E [N-1:0] x` is logic [N-1:0][base] x: the enum's own range is the innermost.
+                if td.kind == "enum" and st.text(st.prev_sig(i)) not in ("}", "typedef"):
+                    base = enum_base(td, f"{where}:{t.line}")
+                    j = st.next_sig(after)
+                    if st.text(j) == "[":
+                        if base == "int":
+                            st.fail(i, f"packed dimensions on int-based enum {td.name}")
+                        _, k = parse_dims(st, j)
+                        k = st.prev_sig(k) + 1
+                        head, rng = base.split(" [", 1)
+                        out.extend(gen(head + " ", t.line))
+                        out.extend(toks[j:k])
+                        out.extend(gen("[" + rng, t.line))
+                        i = k
+                    else:
+                        out.extend(gen(base, t.line))
+                        i = after
+                    mod.count("enum: type to base type")
                     continue
         # '{name: e, ...}
         if t.text == "'{":
