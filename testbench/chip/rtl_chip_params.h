@@ -9,6 +9,7 @@
 
 #include "arch/arch_config.h"
 #include "isa/instruction.h"
+#include "model/chip/chip_sim.h"
 
 namespace serrano::testbench::chip {
 
@@ -32,6 +33,10 @@ void check_program(const std::vector<isa::Instruction>& program, const ChipBuild
 std::string describe(const std::vector<isa::Instruction>& program, std::size_t i);
 // Refuses a config that differs from the build's parameters (std::invalid_argument).
 void check_config(const arch::ArchConfig& cfg, const ChipBuildParams& p, const std::string& build);
+// On-chip traffic and matrix-unit work of the instructions [0, n) (they all run), counted as the
+// chip model counts them: sram_read_bytes, sram_write_bytes, array_stream_rows, array_macs.
+void count_traffic(const std::vector<isa::Instruction>& program, std::size_t n,
+                   const ChipBuildParams& p, model::ChipRunResult& result);
 // A bound on the cycles a program can take; past it the run is reported as a deadlock.
 std::uint64_t cycle_limit(const std::vector<isa::Instruction>& program,
                           const arch::ArchConfig& cfg);

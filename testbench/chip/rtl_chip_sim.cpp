@@ -146,6 +146,54 @@ void check_config(const arch::ArchConfig& cfg, const ChipBuildParams& p, const s
   differ("vector.lanes", std::uint64_t(cfg.vector.lanes), std::uint64_t(p.lanes));
 }
 
+void count_traffic(const std::vector<isa::Instruction>& program, std::size_t n,
+                   const ChipBuildParams& p, model::ChipRunResult& result) {
+  const auto R = std::uint64_t(p.rows), C = std::uint64_t(p.cols), W = std::max(R, C);
+  auto* rd = result.sram_read_bytes;
+  auto* wr = result.sram_write_bytes;
+  constexpr auto sp = std::size_t(isa::Mem::Sp), wb = std::size_t(isa::Mem::Wb),
+                 acc = std::size_t(isa::Mem::Acc), qp = std::size_t(isa::Mem::Qp);
+  std::uint64_t buf_k[2] = {0, 0};
+  int cur = 1;  // the first preload fills buffer 0 (docs/array-timing.md)
+  for (std::size_t i = 0; i < n; ++i) {
+    const isa::Instruction& in = program[i];
+    const std::uint64_t rows = in.rows, bytes = rows * in.bytes;
+    switch (in.opcode) {
+      case isa::Opcode::Load: wr[std::size_t(in.mem)] += bytes; break;
+      case isa::Opcode::Store: rd[std::size_t(in.mem)] += bytes; break;
+      case isa::Opcode::Preload:
+        cur = 1 - cur;
+        buf_k[cur] = rows;
+        rd[wb] += rows * C;
+        break;
+      case isa::Opcode::Matmul:
+        result.array_stream_rows += rows;
+        result.array_macs += rows * buf_k[cur] * C;
+        rd[sp] += rows * R;
+        wr[acc] += rows * 4 * C;
+        if (in.accumulate) rd[acc] += rows * 4 * C;
+        break;
+      case isa::Opcode::Requant:
+        rd[acc] += rows * 4 * C;
+        rd[qp] += 12 * C;
+        wr[sp] += rows * C;
+        break;
+      case isa::Opcode::Vec: {
+        const bool on_acc = in.vec_op == isa::VecOp::AddAcc || in.vec_op == isa::VecOp::MaxAcc ||
+                            in.vec_op == isa::VecOp::ReluAcc;
+        const bool two = in.vec_op != isa::VecOp::ReluAcc && in.vec_op != isa::VecOp::ReluSp;
+        const std::uint64_t row_bytes = on_acc ? 4 * C : W;
+        const std::size_t m = on_acc ? acc : sp;
+        rd[m] += rows * row_bytes * (two ? 2 : 1);
+        wr[m] += rows * row_bytes;
+        break;
+      }
+      case isa::Opcode::Sync:
+      case isa::Opcode::Halt: break;
+    }
+  }
+}
+
 std::uint64_t cycle_limit(const std::vector<isa::Instruction>& program,
                           const arch::ArchConfig& cfg) {
   // Every instruction alone, one after the other, with generous DRAM and bank waits, twice over.

@@ -308,6 +308,7 @@ class RtlChipSim final : public model::IChipSim {
     if (n < program.size()) {
       throw model::ChipError("deadlock: instructions remain but no queue can make progress");
     }
+    count_traffic(program, n, m_p, result);
     result.total_cycles = std::max(end_of_dispatch, last_complete);
     for (model::UnitStats* s : {&result.load, &result.compute, &result.store}) {
       s->idle = result.total_cycles - std::min(s->busy, result.total_cycles);

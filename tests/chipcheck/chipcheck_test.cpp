@@ -104,6 +104,19 @@ class Pair {
         return fmt::format("DRAM byte {:#x}: model {:#04x}, rtl {:#04x}", k, m.dram[k], r.dram[k]);
       }
     }
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (m.sram_read_bytes[k] != r.sram_read_bytes[k] ||
+          m.sram_write_bytes[k] != r.sram_write_bytes[k]) {
+        return fmt::format("SRAM traffic of memory {} differs", k);
+      }
+    }
+    if (m.array_stream_rows != r.array_stream_rows || m.array_macs != r.array_macs ||
+        m.dram_read_bytes != r.dram_read_bytes || m.dram_write_bytes != r.dram_write_bytes ||
+        m.load.instructions != r.load.instructions ||
+        m.compute.instructions != r.compute.instructions ||
+        m.store.instructions != r.store.instructions) {
+      return "traffic or instruction counts differ";
+    }
     if (m.total_cycles != r.total_cycles) {
       return fmt::format("total cycles: model {}, rtl {}", m.total_cycles, r.total_cycles);
     }
