@@ -207,6 +207,54 @@ TEST(Directed, LoadStore) {
   EXPECT_EQ(p.compare(assemble(kLoadStore4), dram_image(2)), "");
 }
 
+// Each instruction kind on its own (after the loads it needs, behind a token), on both configs.
+void each_kind_alone(const std::string& name) {
+  Pair p(name);
+  const std::uint32_t W = std::uint32_t(p.cfg().array.rows), C = std::uint32_t(p.cfg().array.cols);
+  const std::string setup = fmt::format(
+      "load.sp row=0 rows=16 bytes={W} dram=0 stride={W}\n"
+      "load.wb row=0 rows={W} bytes={C} dram=0x400 stride={C}\n"
+      "load.acc row=0 rows=16 bytes={A} dram=0x800 stride={A}\n"
+      "load.qp row=0 rows=1 bytes={Q} dram=0xc000 stride={Q} push_next\n"
+      "sync.compute pop_prev\n",
+      fmt::arg("W", W), fmt::arg("C", C), fmt::arg("A", 4 * C), fmt::arg("Q", 12 * C));
+  const std::vector<std::string> alone = {
+      "sync.load\n",
+      "sync.compute\n",
+      "sync.store\n",
+      fmt::format("load.sp row=5 rows=7 bytes={} dram=0x10 stride=33\n", W),
+      fmt::format("load.wb row=3 rows=9 bytes={} dram=0x20 stride=0\n", C),
+      fmt::format("load.acc row=1 rows=5 bytes={} dram=0x30 stride=64\n", 4 * C),
+      fmt::format("load.qp row=7 rows=3 bytes={} dram=0xc00c stride={}\n", 12 * C, 12 * C),
+      fmt::format("store.sp row=0 rows=9 bytes={} dram=0x9000 stride=9\n", W),
+      fmt::format("store.acc row=2 rows=6 bytes={} dram=0x9000 stride={}\n", 4 * C, 4 * C + 4),
+      fmt::format("preload wb=0 rows={}\n", W),
+      "matmul sp=0 rows=16 acc=20\n",
+      "matmul sp=2 rows=9 acc=3 accumulate\n",
+      "requant acc=0 rows=16 sp=40 qp=0 zp=-3 min=-120 max=100\n",
+      "vadd.acc dst=30 a=0 b=4 rows=8\n",
+      "vmax.acc dst=30 a=0 b=4 rows=8\n",
+      "vrelu.acc dst=30 a=0 rows=8\n",
+      "vadd.sp dst=30 a=0 b=4 rows=8\n",
+      "vmax.sp dst=30 a=0 b=4 rows=8\n",
+      "vrelu.sp dst=30 a=0 rows=8 imm=7\n",
+  };
+  // After the kind under test, a barrier, then every memory that can be stored goes to DRAM.
+  const std::string tail = fmt::format(
+      "sync.load push_next\n"
+      "sync.compute pop_prev push_next\n"
+      "store.sp row=0 rows=64 bytes={} dram=0xa000 stride={} pop_prev\n"
+      "store.acc row=0 rows=40 bytes={} dram=0xb000 stride={}\n"
+      "halt\n",
+      W, W, 4 * C, 4 * C);
+  for (const auto& kind : alone) {
+    EXPECT_EQ(p.compare(assemble(setup + kind + tail), dram_image(13)), "") << name << ": " << kind;
+  }
+}
+
+TEST(Directed, EachKindAlone4x4) { each_kind_alone("test-chip-4x4"); }
+TEST(Directed, EachKindAlone8x8) { each_kind_alone("test-chip-8x8"); }
+
 // One tile through the matrix unit: preload, matmul (overwrite, then accumulate), requant.
 const char* kMatrix4 = R"(
         load.sp  row=0 rows=8 bytes=4 dram=0x0 stride=4
