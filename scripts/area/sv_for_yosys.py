@@ -18,7 +18,11 @@ never touched) with a small number of exact, local rewrites, each one an identit
           of T. $bits(T) becomes the width expression of T.
   pattern a named struct assignment pattern '{a: x, b: y} becomes {(Wa)'(x), (Wb)'(y)} in the
           struct's declaration order, each value sized like an assignment to that member.
-  return  `return e;` as the last statement of a function f becomes `f = e;`.
+  enum    an enum type used as a data type becomes its base type (`E [N-1:0] x` becomes
+          `logic [N-1:0][B-1:0] x`, then flattened): Yosys treats enums as their base vectors, and
+          Verilator then accepts the $unsigned(...) casts being assigned.
+  return  `return e;` becomes `f = e;` where nothing of the function f runs after it (its last
+          statement, or a case item / if-else branch that ends the function).
   copy    a whole unpacked-array copy `A <= B;` / `A = B;` becomes a for loop over the elements.
 
 Anything else outside the subset is left as it is, for Yosys to accept or refuse; a construct this
@@ -30,8 +34,9 @@ so `ifdef resolves exactly as Verilator resolves it and comments are gone.
 
 Usage:
   sv_for_yosys.py --out DIR [--define NAME[=VAL]]... FILE.sv...
-writes DIR/<name>.sv for each input (the package file first in the list) and DIR/manifest.json
-(the modules, their parameters and the rewrites done in each).
+writes DIR/<name>.sv for each input (package files first in the list) and DIR/manifest.json (per
+module: its parameters, the modules and packages it needs, the rewrites done). A file that cannot
+be rewritten is reported (exit status 1) and left out; the others are still written.
 """
 
 import argparse

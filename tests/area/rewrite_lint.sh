@@ -3,13 +3,13 @@
 #
 # The RTL as rewritten for Yosys 0.23 (scripts/area/sv_for_yosys.py) must be as lint-clean under
 # `verilator --lint-only -Wall` as rtl/ itself, for every block and for the core and chip at
-# several shapes. Exit 77 (skipped) without python3 or verilator.
+# several shapes. Exit 77 (skipped) without yosys (the flow this serves), python3 or verilator.
 #
 #   rewrite_lint.sh SOURCE_DIR WORK_DIR
 set -euo pipefail
 src=$1
 work=$2
-for tool in python3 verilator; do
+for tool in yosys python3 verilator; do
   command -v "$tool" >/dev/null 2>&1 || { echo "rewrite_lint: $tool not installed; skipped"; exit 77; }
 done
 rm -rf "$work"
