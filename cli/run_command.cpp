@@ -18,6 +18,7 @@
 #include "io/npy.h"
 #include "isa/assembler.h"
 #include "model/chip/chip_model.h"
+#include "testbench/loop/rtl_array_unit.h"
 
 namespace serrano::cli {
 
@@ -31,7 +32,33 @@ struct RunOptions {
   bool timing_only = false;
   std::string trace;
   std::string json;
+  std::vector<std::string> impls;  // UNIT=IMPL, e.g. array=rtl
 };
+
+// --impl UNIT=IMPL: which implementation runs a unit inside the chip model. Only the matrix unit
+// has another one so far: array=rtl puts the verilated matrix unit in the loop
+// (testbench/loop/rtl_array_unit.h); array=model is the default.
+model::ArrayUnitFactory array_factory(const std::vector<std::string>& impls) {
+  model::ArrayUnitFactory factory;
+  for (const auto& s : impls) {
+    const auto eq = s.find('=');
+    const std::string unit = s.substr(0, eq),
+                      impl = eq == std::string::npos ? "" : s.substr(eq + 1);
+    if (unit != "array") {
+      throw std::invalid_argument(fmt::format(
+          "--impl: unknown unit '{}' in '{}'; units with a choice: array (model or rtl)", unit, s));
+    }
+    if (impl == "rtl") {
+      factory = testbench::make_rtl_array_unit;
+    } else if (impl == "model") {
+      factory = nullptr;
+    } else {
+      throw std::invalid_argument(
+          fmt::format("--impl: array must be model or rtl, got '{}'", impl));
+    }
+  }
+  return factory;
+}
 
 // Largest DRAM a run may allocate (resource limit).
 constexpr std::uint64_t kMaxDramBytes = std::uint64_t(1) << 32;
@@ -165,7 +192,7 @@ int run_program(const RunOptions& o) {
   const arch::ArchConfig cfg = arch::load_arch_file(o.arch);
   const auto mode =
       o.timing_only ? model::ChipModel::Mode::TimingOnly : model::ChipModel::Mode::Functional;
-  model::ChipModel chip(cfg, mode);
+  model::ChipModel chip(cfg, mode, array_factory(o.impls));
   const isa::Program prog = load_program(o.program);
 
   std::vector<Load> loads;
@@ -199,7 +226,7 @@ int run_program(const RunOptions& o) {
   const double array_util = pe_cycles > 0 ? double(r.array_macs) / pe_cycles : 0.0;
 
   std::printf("serrano run %s on %s: %zu instructions, %s\n", o.program.c_str(), cfg.name.c_str(),
-              prog.code.size(), o.timing_only ? "timing only" : "functional");
+              prog.code.size(), chip.name().c_str());
   std::printf("  total        %llu cycles (%.3f us at %.2f GHz)\n",
               static_cast<unsigned long long>(r.total_cycles), latency_us, cfg.clock_ghz);
   std::printf("  %-8s %12s %12s %14s %14s %14s %12s\n", "unit", "instructions", "busy",
@@ -254,6 +281,7 @@ int run_program(const RunOptions& o) {
     j["latency_us"] = latency_us;
     j["arch"] = cfg.name;
     j["mode"] = o.timing_only ? "timing-only" : "functional";
+    j["implementation"] = chip.name();
     j["instructions"] = prog.code.size();
     j["units"] = {{"load", unit_json(r.load)},
                   {"compute", unit_json(r.compute)},
@@ -293,6 +321,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->get_option("--dump")->excludes(timing);
   cmd->add_option("--trace", opts->trace, "Write a Chrome/Perfetto trace (JSON) of the run");
   cmd->add_option("--json", opts->json, "Write the report as JSON (schema serrano.run/1)");
+  cmd->add_option("--impl", opts->impls,
+                  "UNIT=IMPL: array=rtl runs the verilated matrix unit inside the model (RTL in "
+                  "the loop); array=model (default) the model's own");
   cmd->callback([opts, &exit_code] { exit_code = run_program(*opts); });
 }
 

@@ -201,4 +201,39 @@ TEST(CliRunErrors, Deadlock) {
   std::remove(path.c_str());
 }
 
+// RTL in the loop from the command line: same cycles and same result tensor as the pure model.
+TEST(CliRun, RtlArrayInTheLoopAgreesWithTheModel) {
+  const std::string pure = "/tmp/serrano_cli_test_loop_pure.json",
+                    loop = "/tmp/serrano_cli_test_loop_rtl.json";
+  const CmdRun a = serrano(
+      "run examples/gemm_double_buffered.sasm --arch configs/serrano-edge.yaml"
+      " --json " +
+      pure);
+  const CmdRun b = serrano(
+      "run examples/gemm_double_buffered.sasm --arch configs/serrano-edge.yaml"
+      " --impl array=rtl --json " +
+      loop);
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_NE(b.out.find("model+rtl 16x16 array"), std::string::npos) << b.out;
+  const auto ja = nlohmann::json::parse(slurp(pure)), jb = nlohmann::json::parse(slurp(loop));
+  EXPECT_EQ(ja["total_cycles"], 725);
+  EXPECT_EQ(jb["total_cycles"], 725);
+  EXPECT_EQ(ja["implementation"], "model");
+  EXPECT_EQ(jb["implementation"], "model+rtl 16x16 array");
+  EXPECT_EQ(ja["units"], jb["units"]);
+  EXPECT_EQ(ja["bytes"], jb["bytes"]);
+}
+
+TEST(CliRunErrors, ImplChoices) {
+  expect_error("run examples/tile16.sasm --arch configs/serrano-edge.yaml --impl vector=rtl",
+               "--impl: unknown unit 'vector' in 'vector=rtl'; units with a choice: array (model "
+               "or rtl)");
+  expect_error("run examples/tile16.sasm --arch configs/serrano-edge.yaml --impl array=gpu",
+               "--impl: array must be model or rtl, got 'gpu'");
+  expect_error("run examples/tile16.sasm --arch configs/test-8x4.yaml --impl array=rtl",
+               "--impl array=rtl: no verilated matrix unit for a 8x4 array; this binary has 4x4, "
+               "8x8, 16x16 (add the shape to SERRANO_LOOP_SHAPES and rebuild)");
+}
+
 }  // namespace
