@@ -9,6 +9,7 @@
 #include "cli/asm_command.h"
 #include "cli/gemm_command.h"
 #include "cli/run_command.h"
+#include "cli/verify_command.h"
 
 int sc_main(int argc, char** argv) {
   CLI::App app{"Serrano: an open design kit for an int8 inference accelerator"};
@@ -17,6 +18,7 @@ int sc_main(int argc, char** argv) {
   serrano::cli::add_gemm_command(app, exit_code);
   serrano::cli::add_asm_commands(app, exit_code);
   serrano::cli::add_run_command(app, exit_code);
+  serrano::cli::add_verify_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
