@@ -24,6 +24,8 @@ never touched) with a small number of exact, local rewrites, each one an identit
   return  `return e;` becomes `f = e;` where nothing of the function f runs after it (its last
           statement, or a case item / if-else branch that ends the function).
   copy    a whole unpacked-array copy `A <= B;` / `A = B;` becomes a for loop over the elements.
+  comb    variables declared at the top of an always_comb block are set to '0 after their
+          declarations (temporaries written before read: same logic; Yosys would infer latches).
 
 Anything else outside the subset is left as it is, for Yosys to accept or refuse; a construct this
 script recognises but cannot rewrite exactly (a ranged dimension [H:L] with L != 0, an early
@@ -421,12 +423,15 @@ class Package:
     def __init__(self, name):
         self.name = name
         self.members = set()   # every name the package declares
+        self.values = set()    # its parameters and enum constants
         self.typedefs = {}
 
 
 class Decl:
     def __init__(self, name, packed, unpacked, line):
         self.name, self.packed, self.unpacked, self.line = name, packed, unpacked, line
+        self.struct = None
+        self.packed_span = None
 
 
 def scan_package(st, pkg):
@@ -440,6 +445,7 @@ def scan_package(st, pkg):
             pkg.typedefs[td.name] = td
             pkg.members.add(td.name)
             pkg.members.update(consts)
+            pkg.values.update(consts)
             continue
         if t in ("parameter", "localparam"):
             j = i + 1
@@ -450,6 +456,7 @@ def scan_package(st, pkg):
                 names = [x for x in split_top(part, "=")[0] if sig(x) and x.kind == "id"]
                 if names:
                     pkg.members.add(names[-1].text)
+                    pkg.values.add(names[-1].text)
             i = j + 1
             continue
         if t in ("function", "task"):
@@ -804,6 +811,8 @@ def scan_decls(toks, mod, packages, where):
             j = st.next_sig(j + 1)
             is_type = True
         type_packed = []
+        struct_td = None
+        type_start = j
         if st.text(j) in DATA_KW:
             j = st.next_sig(j + 1)
             is_type = True
@@ -814,6 +823,8 @@ def scan_decls(toks, mod, packages, where):
                 is_type = True
                 if td.kind == "vector" and td.dims:
                     type_packed = td.dims
+                if td.kind == "struct":
+                    struct_td = td
         if not is_type:
             i += 1
             continue
@@ -825,6 +836,11 @@ def scan_decls(toks, mod, packages, where):
             st.fail(j, "packed dimensions on a typedef'd type are not rewritten")
         packed = packed or type_packed
         packed_span = (packed_start, j) if st.text(packed_start) == "[" else None
+        if struct_td is not None and packed:
+            # S [N-1:0] x is logic [N-1:0][W-1:0] x, W the struct's width; the type is rewritten
+            # with the dimensions.
+            packed = packed + [Dim(size=struct_td.width(f"{st.where}:{toks[i].line}"))]
+            packed_span = (type_start, j)
         # declared names
         while True:
             if toks[j].kind != "id" or toks[j].text in KEYWORDS:
@@ -839,6 +855,7 @@ def scan_decls(toks, mod, packages, where):
             name = toks[name_i].text
             d = Decl(name, packed, unpacked, toks[name_i].line)
             d.packed_span = packed_span
+            d.struct = struct_td if (struct_td is not None and len(packed) > 1) else None
             prev = mod.decls.get(name)
             if prev is not None and (compact_dims(prev.packed) != compact_dims(packed) or
                                      compact_dims(prev.unpacked) != compact_dims(unpacked)):
@@ -934,6 +951,60 @@ def select_parts(st, lb, rb):
     return ("index", inner)
 
 
+def pass_comb_locals(toks, mod, where):
+    """Variables declared at the top of an always_comb block get '0 right after their declarations.
+    They are temporaries: the block writes each before reading it (else it would not be
+    combinational), so the value is unchanged; Yosys 0.23 otherwise infers a latch for a
+    temporary written only on some paths and refuses the always_comb."""
+    st = Stream(toks, where)
+    out = []
+    i = 0
+    while i < len(toks):
+        out.append(toks[i])
+        if toks[i].text != "always_comb":
+            i += 1
+            continue
+        b = st.next_sig(i + 1)
+        if st.text(b) != "begin":
+            i += 1
+            continue
+        out.extend(toks[i + 1:b + 1])
+        p = b + 1
+        if st.text(st.next_sig(p)) == ":":  # begin : label
+            q = st.next_sig(st.next_sig(p) + 1) + 1
+            out.extend(toks[p:q])
+            p = q
+        names = []
+        while True:
+            j = st.next_sig(p)
+            if st.text(j) not in DATA_KW or st.text(j) == "genvar":
+                break
+            semi = j
+            while st.text(semi) != ";":
+                semi += 1
+            stmt = [x for x in toks[j:semi] if sig(x)]
+            if any(x.text == "=" for x in stmt) or any(x.text == "[" for x in stmt[-1:]):
+                st.fail(j, "always_comb local with an initializer or unpacked dimensions")
+            # names: identifiers directly before a depth-0 , or the end
+            depth = 0
+            for k, x in enumerate(stmt):
+                if x.text == "[":
+                    depth += 1
+                elif x.text == "]":
+                    depth -= 1
+                elif depth == 0 and x.kind == "id" and x.text not in KEYWORDS and \
+                        (k + 1 == len(stmt) or stmt[k + 1].text == ","):
+                    names.append(x.text)
+            out.extend(toks[p:semi + 1])
+            p = semi + 1
+        if names:
+            line = toks[b].line
+            out.extend(gen(" " + " ".join(f"{n} = '0;" for n in names), line))
+            mod.count("comb: local temporaries set to '0")
+        i = p
+    return out
+
+
 def pass_packed(toks, mod, where):
     """Flatten multi-dimensional packed declarations and rewrite their selects."""
     st = Stream(toks, where)
@@ -952,7 +1023,7 @@ def pass_packed(toks, mod, where):
         if i in flat_spans:
             end, d = flat_spans[i]
             w = product([x.width(f"{where}:{t.line}") for x in d.packed])
-            out.extend(gen(f"[{w}-1:0] ", t.line))
+            out.extend(gen(f"{'logic ' if d.struct else ''}[{w}-1:0] ", t.line))
             mod.count("packed: declaration flattened")
             i = end
             continue
@@ -977,10 +1048,26 @@ def pass_packed(toks, mod, where):
                 rb = st.match(j, "[")
                 sels.append((j, rb))
                 j = st.next_sig(rb + 1)
-            if st.text(j) == ".":
-                st.fail(i, f"member select on multi-dimensional {t.text} is not supported")
             u = len(d.unpacked)
             packed_sels = sels[u:]
+            member = None
+            if st.text(j) == ".":
+                # x[i].m on a packed array of structs: the member's bits within element i.
+                if d.struct is None or len(packed_sels) != len(d.packed) - 1:
+                    st.fail(i, f"member select on {t.text} is not supported")
+                mname = st.text(st.next_sig(j + 1))
+                names = [m for m, _ in d.struct.members]
+                if mname not in names:
+                    st.fail(i, f"{d.struct.name} has no member {mname}")
+                k = names.index(mname)
+                moff = "+".join(w for _, w in d.struct.members[k + 1:]) or "0"
+                member = (f"({moff})", d.struct.members[k][1])
+                after_m = st.next_sig(st.next_sig(j + 1) + 1)
+                sub = None
+                if st.text(after_m) == "[":
+                    rb = st.match(after_m, "[")
+                    sub = (after_m, rb)
+                    after_m = rb + 1
             if not packed_sels:
                 out.append(t)
                 i += 1
@@ -996,6 +1083,34 @@ def pass_packed(toks, mod, where):
                 out.extend(gen("[", t.line))
                 out.extend(pass_packed_inner(toks[lb + 1:rb], mod, where))
                 out.extend(gen("]", t.line))
+            if member is not None:
+                terms = []
+                for k, (lb, rb) in enumerate(packed_sels):
+                    kind = select_parts(st, lb, rb)
+                    if kind[0] != "index":
+                        st.fail(lb, f"a member select needs plain indexes on {t.text}")
+                    e = untokenize(pass_packed_inner(kind[1], mod, where)).strip()
+                    terms.append(f"({e})*{strides[k]}")
+                terms.append(member[0])
+                base = " + ".join(terms)
+                if sub is None:
+                    sel = f"[{base} +: {member[1]}]"
+                else:
+                    kind = select_parts(st, *sub)
+                    parts = [untokenize(pass_packed_inner(p, mod, where)).strip()
+                             for p in kind[1:]]
+                    if kind[0] == "index":
+                        sel = f"[{base} + ({parts[0]})]"
+                    elif kind[0] == "range":
+                        sel = f"[{base} + ({parts[1]}) +: ({parts[0]})-({parts[1]})+1]"
+                    elif kind[0] == "up":
+                        sel = f"[{base} + ({parts[0]}) +: {parts[1]}]"
+                    else:
+                        sel = f"[{base} + ({parts[0]})-({parts[1]})+1 +: {parts[1]}]"
+                out.extend(gen(sel, t.line))
+                mod.count("packed: struct member select rewritten")
+                i = after_m
+                continue
             terms = []
             for k, (lb, rb) in enumerate(packed_sels[:-1]):
                 kind = select_parts(st, lb, rb)
@@ -1159,6 +1274,7 @@ def convert_module(toks, packages, file_imports, where):
     mod.imports = list(file_imports)
     toks = pass_imports(toks, mod, packages, where)
     toks = pass_return(toks, mod, where)
+    toks = pass_comb_locals(toks, mod, where)
     collect_typedefs(toks, mod, packages, where)
     toks = pass_types(toks, mod, packages, where)
     scan_decls(toks, mod, packages, where)
@@ -1181,7 +1297,25 @@ def convert_package(toks, pkg, packages, where):
     toks = pass_copy(toks, mod, where)
     scan_decls(toks, mod, packages, where)
     toks = pass_packed(toks, mod, where)
-    return mod, toks
+    # Yosys 0.23 evaluates a package function where it is called and does not find the package's
+    # own parameters and enum constants there: inside functions they are written P::name.
+    st = Stream(toks, where)
+    out = []
+    in_function = False
+    for i, t in enumerate(toks):
+        if t.text == "function":
+            in_function = True
+        elif t.text == "endfunction":
+            in_function = False
+        elif in_function and t.kind == "id" and t.text in pkg.values and \
+                st.text(st.prev_sig(i)) not in (".", "::") and \
+                st.text(st.next_sig(i + 1)) != "::":
+            q = f"{pkg.name}::{t.text}"
+            out.extend(gen(f"({q})" if st.text(st.next_sig(i + 1)) == "'" else q, t.line))
+            mod.count("pkg: own name qualified in a function")
+            continue
+        out.append(t)
+    return mod, out
 
 
 def main(argv=None):

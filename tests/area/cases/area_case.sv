@@ -2,7 +2,8 @@
 //
 // Constructs the area flow's rewrite (scripts/area/sv_for_yosys.py) must keep exact: 3-D packed
 // ports, selects of every kind on inner dimensions, packed memories, enum arrays, casts, a struct
-// pattern with members out of order, $bits of a struct, returns inside a case.
+// pattern with members out of order, $bits of a struct, returns inside a case, a packed array of
+// structs with member selects, an always_comb temporary.
 
 package area_case_pkg;
   parameter int W = 8;
@@ -25,8 +26,20 @@ module area_case import area_case_pkg::*; (
   output logic [W-1:0]           z_o,
   output e_t [2:0]               e_o,
   output s_t                     s_o,
-  output logic [1:0]             p_o
+  output logic [1:0]             p_o,
+  output logic [15:0]            q_o
 );
+  // A packed array of structs and its members; an always_comb temporary written on one path.
+  s_t [1:0] sa;
+  assign sa = {x_i[1][1], x_i[1][0], x_i[2][0][1:0]};
+  always_comb begin
+    logic [3:0] t;
+    q_o = {sa[j_i[0]].a, sa[1].k, sa[i_i[0]].a[3:1], 5'(sa[0].v)};
+    if (i_i == 2'd1) begin
+      t = x_i[0][1][3:0];
+      q_o[3:0] = t ^ q_o[7:4];
+    end
+  end
   logic [3:0][W-1:0] row;
   logic [1:0][2:0][3:0] mem [4];
   assign row = x_i[i_i];
