@@ -10,8 +10,8 @@
 #                   [--param NAME=VALUE]... [--define NAME]... [--liberty FILE | --no-liberty]
 #                   [--macro-depth N] [--check | --check-liberty] [--netlist]
 #
-#   --rows, --cols   array shape, set as the top's Rows/Cols parameters (default 4x4), exactly as
-#                    the Verilator build sets them with -GRows= -GCols=
+#   --rows, --cols   array shape, set as the top's Rows/Cols parameters (default 4x4), as the
+#                    Verilator build sets them with -GRows= -GCols=
 #   --top            pe (serrano_pe), array (serrano_systolic_array), core (serrano_gemm_core),
 #                    chip (serrano_chip), all (those four; a missing chip top is reported and
 #                    skipped), or any module name in rtl/. May be given more than once.
@@ -169,13 +169,14 @@ for t in "${expanded[@]}"; do
   fi
 
   converted=$(top_files "$module")
-  # Parameters: Rows/Cols and every --param the top declares, as hierarchy -chparam.
+  # Parameters: Rows/Cols and every --param the top declares, set with Yosys's chparam before
+  # elaboration (hierarchy -chparam trips an assertion of Yosys 0.23 on the chip top).
   declared=" $(top_params "$module") "
   chparam=""
   for p in "Rows=$rows" "Cols=$cols" "${params[@]+"${params[@]}"}"; do
     name=${p%%=*}
     if [[ "$declared" == *" $name "* ]]; then
-      chparam+=" -chparam $name ${p#*=}"
+      chparam+=" -set $name ${p#*=}"
     fi
   done
   if [[ "$declared" == *" Rows "* ]]; then key="${t}_${rows}x${cols}"; else key="$t"; fi
@@ -191,7 +192,7 @@ for t in "${expanded[@]}"; do
     write_liberty="write_verilog -noattr $dir/liberty.v"
   fi
   fill() {
-    sed -e "s|@SOURCES@|$converted|" -e "s|@TOP@|$module|g" -e "s|@CHPARAM@|$chparam|" \
+    sed -e "s|@SOURCES@|$converted|" -e "s|@TOP@|$module|g" -e "s|@CHPARAM@|${chparam:+chparam$chparam $module}|" \
         -e "s|@DIR@|$dir|g" -e "s|@MEM_SELECT@|$mem_select|" -e "s|@LIBERTY@|$liberty|g" \
         -e "s|@WRITE_GENERIC@|$write_generic|" -e "s|@WRITE_LIBERTY@|$write_liberty|" "$1"
   }
