@@ -94,7 +94,9 @@ class Builder {
       const int ch = push_channel(q, side == 0);
       const bool asked = side == 0 ? in.deps.push_prev : in.deps.push_next;
       if (ch < 0) continue;
-      const bool extra = m_rng.chance(m_o.token_percent) && pending(ch) < m_o.max_pending &&
+      // The store queue has few instructions (store_queue_limit): its pushes are more likely.
+      const unsigned percent = q == isa::Queue::Store ? 2 * m_o.token_percent : m_o.token_percent;
+      const bool extra = m_rng.chance(percent) && pending(ch) < m_o.max_pending &&
                          (ch != kComputeToLoad || m_o.load_queue_syncs);
       if (asked || extra) {
         push_flag(in, ch) = true;
@@ -232,17 +234,21 @@ class RandomProgram {
       rec[0] = m_rng.chance(70) ? std::int32_t(m_rng.range(-5000, 5000))
                                 : std::int32_t(std::uint32_t(m_rng.next()));
       const unsigned r = unsigned(m_rng.below(100));
-      rec[1] = r < 80
+      // Multipliers: mostly in [2^30, 2^31) as TFLite makes them; exactly 2^30 (a power of two:
+      // halves are exact, so rounding ties are frequent); 0, INT32_MAX and arbitrary values.
+      rec[1] = r < 65
                    ? std::int32_t(m_rng.range(std::int64_t(1) << 30, (std::int64_t(1) << 31) - 1))
-               : r < 85 ? 0
+               : r < 82 ? std::int32_t(1) << 30
+               : r < 86 ? 0
                : r < 90 ? std::int32_t(0x7fffffff)
                         : std::int32_t(std::uint32_t(m_rng.next()));
       const unsigned s = unsigned(m_rng.below(100));
       // Mostly right shifts, small ones often (rounding ties are then frequent).
-      rec[2] = s < 30   ? std::int32_t(m_rng.range(-6, -1))
-               : s < 65 ? std::int32_t(m_rng.range(-14, -7))
-               : s < 90 ? std::int32_t(m_rng.range(-31, 31))
-                        : std::int32_t(std::array<int, 3>{-31, 31, 0}[m_rng.below(3)]);
+      rec[2] = r >= 65 && r < 82 ? std::int32_t(m_rng.range(-5, -1))
+               : s < 30          ? std::int32_t(m_rng.range(-6, -1))
+               : s < 65          ? std::int32_t(m_rng.range(-14, -7))
+               : s < 90          ? std::int32_t(m_rng.range(-31, 31))
+                                 : std::int32_t(std::array<int, 3>{-31, 31, 0}[m_rng.below(3)]);
       std::memcpy(&d[a], rec, 12);
     }
     // Data: per 4-byte word, random bytes (int8 extremes, int32 that saturate a requant), a small
@@ -370,6 +376,7 @@ class RandomProgram {
     in.rows = count(m_g.rows[std::size_t(m)]);
     in.row = first_of(m, in.rows);
     in.bytes = bytes_of(m);
+    if (m == isa::Mem::Qp && m_rng.chance(50)) in.bytes = m_g.row_bytes[3];  // every channel
     if (m == isa::Mem::Qp) {
       dram_of(in, 0, m_qp_bytes, 12);
     } else if (m == isa::Mem::Acc && m_rng.chance(75)) {
@@ -395,6 +402,10 @@ class RandomProgram {
     in.mem = m;
     in.rows = count(m_g.rows[std::size_t(m)]);
     in.row = first_of(m, in.rows);
+    if (m == isa::Mem::Sp && m_last_requant.hi > 0 && m_rng.chance(50)) {  // its results
+      in.row = std::uint32_t(m_last_requant.lo);
+      in.rows = std::uint32_t(m_last_requant.hi - m_last_requant.lo);
+    }
     in.bytes = bytes_of(m);
     dram_of(in, m_qp_bytes, m_dram, 1);
     m_b.append(in);
@@ -417,6 +428,7 @@ class RandomProgram {
     in.sp_row = first_of(isa::Mem::Sp, in.rows);
     in.acc_row = first_of(isa::Mem::Acc, in.rows);
     in.accumulate = m_rng.chance(50);
+    m_last_matmul = Range{Space::Acc, in.acc_row, in.acc_row + in.rows};
     // The matrix unit does not wait for a requant's scratchpad writes before it streams rows
     // (docs/chip-timing.md orders only hazards between queues); a vector op in between waits for
     // the matrix unit to be idle, so the rows are written before they are read.
@@ -435,10 +447,19 @@ class RandomProgram {
     in.opcode = isa::Opcode::Requant;
     in.rows = count(std::min(m_g.rows[0], m_g.rows[2]));
     in.acc_row = first_of(isa::Mem::Acc, in.rows);
+    if (m_last_matmul.hi > 0 && m_rng.chance(50)) {  // the latest matmul's results
+      in.acc_row = std::uint32_t(m_last_matmul.lo);
+      in.rows = std::uint32_t(m_last_matmul.hi - m_last_matmul.lo);
+    }
     in.sp_row = first_of(isa::Mem::Sp, in.rows);
+    // Mostly a parameter row a load.qp wrote (unloaded rows have multiplier 0).
     const auto& rec = m_b.recent(Space::Qp);
-    in.qp_row = std::uint32_t(!rec.empty() && m_rng.chance(70) ? rec[m_rng.below(rec.size())].lo
-                                                               : m_rng.below(m_g.rows[3]));
+    if (!rec.empty() && m_rng.chance(80)) {
+      const Range& q = rec[m_rng.below(rec.size())];
+      in.qp_row = std::uint32_t(q.lo + m_rng.below(q.hi - q.lo));
+    } else {
+      in.qp_row = std::uint32_t(m_rng.below(m_g.rows[3]));
+    }
     // Mostly outputs that do not clamp, so that the rounding shows in the result.
     in.zero_point = std::int8_t(m_rng.chance(50) ? m_rng.range(-8, 8) : m_rng.range(-128, 127));
     const unsigned r = unsigned(m_rng.below(100));
@@ -454,6 +475,7 @@ class RandomProgram {
       in.act_max = std::max(x, y);
     }
     m_requant_writes.push_back(Range{Space::Sp, in.sp_row, in.sp_row + in.rows});
+    m_last_requant = Range{Space::Sp, in.sp_row, in.sp_row + in.rows};
     m_b.append(in);
   }
 
@@ -521,6 +543,7 @@ class RandomProgram {
   std::uint64_t m_dram = 0, m_qp_bytes = 0;
   bool m_small = false;
   std::vector<Range> m_requant_writes;  // scratchpad rows of requants since the last vector op
+  Range m_last_matmul{Space::Acc, 0, 0}, m_last_requant{Space::Sp, 0, 0};  // hi 0: none yet
 };
 
 }  // namespace

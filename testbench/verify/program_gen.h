@@ -39,11 +39,10 @@ struct GenOptions {
   // for the full store queue is stamped in the past, and a load dispatched after it requests the
   // DRAM in the past ("dram: requests must come in order"; docs/verification.md, "Known gaps").
   unsigned store_queue_limit = 16;
-  // Syncs in the load queue (random ones, and ones that drain extra compute->load tokens). Off by
-  // default: the SystemC model as of this writing completes a load-queue sync as soon as it
-  // starts, before the loads ahead of it, so its push overtakes theirs (docs/verification.md,
-  // "Known gaps"). Off also means no extra compute->load pushes (nothing to drain).
-  bool load_queue_syncs = false;
+  // Syncs in the load queue (random ones, and ones that drain extra compute->load tokens), and
+  // extra compute->load pushes. On by default; off for a model that completes a load-queue sync
+  // before the loads ahead of it (the chip model did until 309e4d6).
+  bool load_queue_syncs = true;
 };
 
 struct TestProgram {

@@ -80,7 +80,7 @@ TEST_P(VerifyRtlBug, IsCaughtWithAUsefulReport) {
                               .string();
   CampaignOptions o;
   o.seed = 1;
-  o.programs = 100;
+  o.programs = 400;
   o.stop_after = 1;
   o.on_mismatch = [&](const TestProgram& p, Mismatch& m) {
     m.repro_dir = dir;
