@@ -160,43 +160,33 @@ void OnChipMemory::reserve(isa::Mem m, int port, std::uint64_t first_cycle, std:
                            std::int64_t first_row, std::int64_t step, bool all_banks) {
   if (m == isa::Mem::Qp || count == 0) return;
   m_reserved[std::size_t(m)][port].push_back(
-      {first_cycle, first_cycle + count, first_row, step, all_banks});
+      {first_cycle, first_cycle + count, first_row, step, all_banks, sc_core::sc_time_stamp()});
 }
 
-// Reservations that ended before `cycle` are dropped on the way: each port list is queried by one
-// DMA agent, in increasing cycles.
-bool OnChipMemory::bank_busy(isa::Mem m, int port, std::uint64_t row, std::uint64_t cycle) {
+bool OnChipMemory::bank_busy(isa::Mem m, int port, std::uint64_t row,
+                             std::uint64_t cycle) const {
   if (m == isa::Mem::Qp) return false;
-  auto& list = m_reserved[std::size_t(m)][port];
   const std::uint64_t nb = banks(m);
-  bool busy = false;
-  std::size_t keep = 0;
-  for (std::size_t k = 0; k < list.size(); ++k) {
-    const Reservation& r = list[k];
-    if (r.end <= cycle) continue;
-    list[keep++] = r;
-    if (busy || cycle < r.first_cycle) continue;
-    if (r.all_banks) {
-      busy = true;
-      continue;
-    }
+  // Cycle `cycle` is decided half a cycle into the cycle before it: later claims do not count.
+  const sc_core::sc_time decided =
+      m_ctx.origin + at_cycle(cycle) - sc_core::sc_time(0.5, sc_core::SC_NS);
+  for (const Reservation& r : m_reserved[std::size_t(m)][port]) {
+    if (r.end <= cycle || cycle < r.first_cycle || r.made > decided) continue;
+    if (r.all_banks) return true;
     const std::int64_t used = r.first_row + r.step * std::int64_t(cycle - r.first_cycle);
-    busy = std::uint64_t(used) % nb == row % nb;
+    if (std::uint64_t(used) % nb == row % nb) return true;
   }
-  list.resize(keep);
-  return busy;
+  return false;
 }
 
-// A cycle is decided half a cycle into the cycle before it, when every matrix- or vector-unit
-// command that could use it has issued (a command issued in cycle y uses banks from y + 1).
-std::uint64_t OnChipMemory::bank_slot(isa::Mem m, int port, std::uint64_t row,
-                                      std::uint64_t earliest) {
-  std::uint64_t x = earliest;
-  for (;;) {
-    if (x > 0) m_ctx.wait_until_mid(x - 1);
-    if (!bank_busy(m, port, row, x)) return x;
-    ++x;
-  }
+// Each port list is queried by one DMA agent, in non-decreasing cycles: reservations that ended
+// before its earliest query can go.
+void OnChipMemory::prune(isa::Mem m, int port, std::uint64_t before) {
+  if (m == isa::Mem::Qp) return;
+  auto& list = m_reserved[std::size_t(m)][port];
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [before](const Reservation& r) { return r.end <= before; }),
+             list.end());
 }
 
 void OnChipMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time&) {
@@ -548,20 +538,13 @@ void LoadDma::write_loads() {
     const dram::Transfer& t = job.transfer;
     const std::uint64_t first = t.start + m_dram.latency_cycles();
     const std::uint64_t data_time = t.done > first ? t.done - first : 0;
-    std::uint64_t conflicts = 0, end = 0;
-    for (std::uint32_t j = 0; j < inst.rows; ++j) {
-      const std::uint64_t arrival =
-          first + (std::uint64_t(j + 1) * data_time + inst.rows - 1) / inst.rows;
-      std::uint64_t earliest = std::max(arrival, next_free);
-      auto& nb = bank_next[std::size_t(inst.mem)];
-      std::uint64_t& bank = nb[(inst.row + j) % nb.size()];
-      earliest = std::max(earliest, bank);
-      const std::uint64_t slot = m_mem.bank_slot(inst.mem, 1, inst.row + j, earliest);
-      conflicts += slot - earliest;
-      bank = slot + 1;
-      next_free = slot;
-      end = std::max(end, slot + 1);
-    }
+    std::uint64_t conflicts = 0;
+    const auto arrival = [&](std::uint32_t j) {
+      return first + (std::uint64_t(j + 1) * data_time + inst.rows - 1) / inst.rows;
+    };
+    const std::uint64_t end = m_mem.place_rows(inst.mem, 1, inst.row, inst.rows, arrival,
+                                               next_free, bank_next[std::size_t(inst.mem)],
+                                               conflicts);
     if (m_ctx.functional) sram_transfer(sram_socket, job.index, inst, job.data, true);
     m_ctx.result->load.bank_conflict += conflicts;
     m_ctl.finish(job.index, job.start, end, job.memory_stall);
@@ -582,17 +565,14 @@ StoreDma::StoreDma(sc_core::sc_module_name name, RunContext& ctx, Controller& ct
 Executed StoreDma::execute(std::size_t i, const isa::Instruction& inst, std::uint64_t present) {
   const std::size_t bytes = std::size_t(inst.rows) * inst.bytes;
   std::vector<unsigned char> buffer(m_ctx.functional ? bytes : 0);
+  // The store leaves its queue now: tell the dispatcher before its rows are read (a dispatch
+  // waiting for room in a full store queue is due in cycle present + 1).
+  m_ctl.started(i, present);
   std::vector<std::uint64_t> bank_next(m_mem.banks(inst.mem), present + 1);
-  std::uint64_t x = present + 1, end = present + 1, conflicts = 0;
-  for (std::uint32_t j = 0; j < inst.rows; ++j) {
-    const std::uint64_t b = (inst.row + j) % bank_next.size();
-    const std::uint64_t earliest = std::max(x, bank_next[b]);
-    const std::uint64_t slot = m_mem.bank_slot(inst.mem, 0, inst.row + j, earliest);
-    conflicts += slot - earliest;
-    bank_next[b] = slot + 1;
-    x = slot;
-    end = std::max(end, slot + 1);
-  }
+  std::uint64_t prev = present + 1, conflicts = 0;
+  const std::uint64_t end = m_mem.place_rows(
+      inst.mem, 0, inst.row, inst.rows, [present](std::uint32_t) { return present + 1; }, prev,
+      bank_next, conflicts);
   m_ctx.wait_until(end);
   if (m_ctx.functional) sram_transfer(sram_socket, i, inst, buffer, false);
   const dram::Transfer transfer = dram_transfer(dram_socket, end, inst, buffer, true);

@@ -18,6 +18,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -104,22 +105,72 @@ class OnChipMemory : public sc_core::sc_module {
   // 1 write): row first_row + step * (x - first_cycle) in cycle x of [first_cycle, +count).
   void reserve(isa::Mem m, int port, std::uint64_t first_cycle, std::uint64_t count,
                std::int64_t first_row, std::int64_t step, bool all_banks = false);
-  // The first cycle >= earliest in which a DMA row may use the port of the bank holding `row`;
-  // waits until every command that could claim that cycle has issued.
-  std::uint64_t bank_slot(isa::Mem m, int port, std::uint64_t row, std::uint64_t earliest);
+  // Places the rows of one DMA transfer on a bank port, in order: row j goes in the first cycle
+  // x >= max(base(j), the previous row's cycle, its bank's next free cycle) in which its bank's
+  // port is free, decided once every matrix- or vector-unit command that could claim x has issued
+  // (half a cycle into x - 1). `prev` and `bank_next` carry the previous row's cycle and each
+  // bank's next free cycle in and out; returns the cycle after the last row and adds the cycles
+  // rows waited for a port to `conflicts`. One SystemC wait per placement, not one per row: a
+  // command that issues after half a cycle into x - 1 only claims cycles after x, so placing all
+  // rows with what is known half a cycle before the last row's cycle gives the same cycles as
+  // deciding row by row (docs/chip-timing.md, "SRAM banks"). To keep that exact, a claim counts
+  // for cycle x only if it was made by half a cycle into x - 1, as when deciding row by row.
+  template <class Base>
+  std::uint64_t place_rows(isa::Mem m, int port, std::uint64_t first_row, std::uint32_t rows,
+                           Base&& base, std::uint64_t& prev, std::vector<std::uint64_t>& bank_next,
+                           std::uint64_t& conflicts);
 
  private:
   struct Reservation {
     std::uint64_t first_cycle, end;
     std::int64_t first_row, step;
     bool all_banks;
+    sc_core::sc_time made;  // when the command claimed the port (SystemC time)
   };
-  bool bank_busy(isa::Mem m, int port, std::uint64_t row, std::uint64_t cycle);
+  bool bank_busy(isa::Mem m, int port, std::uint64_t row, std::uint64_t cycle) const;
+  void prune(isa::Mem m, int port, std::uint64_t before);  // drop reservations ended by `before`
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   RunContext& m_ctx;
   std::vector<Reservation> m_reserved[3][2];  // [sp, wb, acc][read, write]
 };
+
+template <class Base>
+std::uint64_t OnChipMemory::place_rows(isa::Mem m, int port, std::uint64_t first_row,
+                                       std::uint32_t rows, Base&& base, std::uint64_t& prev,
+                                       std::vector<std::uint64_t>& bank_next,
+                                       std::uint64_t& conflicts) {
+  if (rows == 0) return prev;
+  std::vector<std::uint64_t> next;
+  for (;;) {
+    next = bank_next;
+    std::uint64_t p = prev, waited = 0, last = 0, first_earliest = 0;
+    for (std::uint32_t j = 0; j < rows; ++j) {
+      const std::uint64_t row = first_row + j;
+      std::uint64_t& bank = next[row % next.size()];
+      const std::uint64_t earliest = std::max({std::uint64_t(base(j)), p, bank});
+      if (j == 0) first_earliest = earliest;
+      std::uint64_t x = earliest;
+      while (bank_busy(m, port, row, x)) ++x;
+      waited += x - earliest;
+      bank = x + 1;
+      p = x;
+      last = std::max(last, x);
+    }
+    // Decided only once every command that could claim cycle `last` has issued.
+    const sc_core::sc_time decided =
+        m_ctx.origin + at_cycle(last) - sc_core::sc_time(0.5, sc_core::SC_NS);
+    if (last > 0 && decided > sc_core::sc_time_stamp()) {
+      m_ctx.wait_until_mid(last - 1);
+      continue;  // commands issued meanwhile may claim some of these cycles: place again
+    }
+    prune(m, port, first_earliest);
+    prev = p;
+    bank_next = std::move(next);
+    conflicts += waited;
+    return last + 1;
+  }
+}
 
 // ---------------------------------------------------------------- DRAM
 
