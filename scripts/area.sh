@@ -216,14 +216,18 @@ for t in "${expanded[@]}"; do
     grep "is implicitly declared" "$dir/yosys.log" | sed 's/^\[[0-9.]*\] //' | head -n 5 >&2
     exit 1
   fi
-  git_head=$(git -C "$rtl" rev-parse HEAD 2>/dev/null || echo unknown)
-  rtl_dirty=$(git -C "$rtl" status --porcelain -- . 2>/dev/null | grep -c . || true)
+  # Which RTL: a digest of the source files read (the same files give the same digest, wherever
+  # they come from), and the repository's HEAD and uncommitted rtl/ files when run.
+  git_head=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
+  rtl_dirty=$(git -C "$root" status --porcelain -- rtl 2>/dev/null | grep -c . || true)
+  rtl_digest=$(cd "$rtl" && cat $(ls *.sv | sort) | sha256sum | cut -c1-16)
   python3 - "$dir/meta.json" <<EOF
 import json, sys
 json.dump({"key": "$key", "top": "$t", "module": "$module", "chparam": "$chparam".split(),
            "macro_depth": $macro_depth, "liberty": "$liberty" or None,
            "defines": "${defines[*]+"${defines[*]}"}".split(),
-           "rtl": "$rtl", "git_head": "$git_head", "rtl_uncommitted_files": $rtl_dirty,
+           "rtl": "$rtl", "rtl_sha256_16": "$rtl_digest", "repo_head": "$git_head",
+           "repo_rtl_uncommitted_files": $rtl_dirty,
            "wall_s": $wall_s, "cpu_s": round($user_s + $sys_s, 1)}, open(sys.argv[1], "w"), indent=2)
 EOF
   echo "run $key $module" >> "$out/runs.txt"
