@@ -4,6 +4,10 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
 namespace serrano::arch::yaml {
 
 // Makes `s` printable on one line: control characters become C-style escapes.
@@ -164,6 +168,39 @@ void check_real(const std::string& source, const std::string& field, double v,
   if (!(above_lo && v <= rule.hi)) {  // also catches NaN
     fail(source, field, fmt::format("{}, got {}", expectation(rule), v));
   }
+}
+
+std::string data_dir(const char* env, const std::string& fallback) {
+  if (const char* v = std::getenv(env); v != nullptr && *v != '\0') return v;
+  return fallback;
+}
+
+std::vector<std::string> yaml_names(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string resolve_named_file(const std::string& name_or_path, const std::string& dir,
+                               const std::string& what, const std::string& kind,
+                               const std::string& hint) {
+  const std::string& s = name_or_path;
+  const bool is_path = s.find('/') != std::string::npos ||
+                       (s.size() > 5 && s.compare(s.size() - 5, 5, ".yaml") == 0);
+  if (is_path) return s;
+  const std::vector<std::string> known = yaml_names(dir);
+  if (std::find(known.begin(), known.end(), s) == known.end()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw ConfigError(what, s.empty() ? "(name)" : one_line(s),
+                      fmt::format("unknown {}; known: {} (or give a path to {})", kind,
+                                  list.empty() ? "none in " + dir : list, hint));
+  }
+  return dir + "/" + s + ".yaml";
 }
 
 }  // namespace serrano::arch::yaml

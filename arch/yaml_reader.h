@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "arch/arch_config.h"
 
@@ -55,6 +56,19 @@ std::string yaml_word(const std::string& s);
 
 [[noreturn]] void fail(const std::string& source, const std::string& field,
                        const std::string& message);
+
+// ---- Folders of named YAML files (configs/models, configs/tech, configs/gpus) ----
+
+// The folder: the environment variable `env` when set and non-empty, else `fallback`.
+std::string data_dir(const char* env, const std::string& fallback);
+// The names (file stems) of the .yaml files in `dir`, sorted; none if it cannot be read.
+std::vector<std::string> yaml_names(const std::string& dir);
+// `name_or_path` is a path when it has a '/' or ends in .yaml; else it must be one of the names
+// in `dir`, and the file is dir/NAME.yaml. An unknown name throws arch::ConfigError
+// "<what>: <name>: unknown <kind>; known: a, b, ... (or give a path to <hint>)".
+std::string resolve_named_file(const std::string& name_or_path, const std::string& dir,
+                               const std::string& what, const std::string& kind,
+                               const std::string& hint);
 void check_int(const std::string& source, const std::string& field, std::int64_t v,
                const IntRule& rule);
 void check_real(const std::string& source, const std::string& field, double v,

@@ -210,38 +210,13 @@ void validate(const ModelDesc& m, const std::string& source) {
   check_shapes(source, m);
 }
 
-std::string models_dir() {
-  if (const char* env = std::getenv("SERRANO_MODELS_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  return SERRANO_MODELS_DIR;
-}
+std::string models_dir() { return arch::yaml::data_dir("SERRANO_MODELS_DIR", SERRANO_MODELS_DIR); }
 
-std::vector<std::string> builtin_models() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(models_dir(), ec)) {
-    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> builtin_models() { return arch::yaml::yaml_names(models_dir()); }
 
 ModelDesc find_model(const std::string& name_or_path) {
-  const bool is_path =
-      name_or_path.find('/') != std::string::npos ||
-      (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
-  if (is_path) return load_model_file(name_or_path);
-  const auto known = builtin_models();
-  if (std::find(known.begin(), known.end(), name_or_path) == known.end()) {
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw arch::ConfigError("model", name_or_path.empty() ? "(name)" : name_or_path,
-                            fmt::format("unknown model; known: {} (or give a path to a .yaml "
-                                        "description)",
-                                        list.empty() ? "none in " + models_dir() : list));
-  }
-  return load_model_file(models_dir() + "/" + name_or_path + ".yaml");
+  return load_model_file(arch::yaml::resolve_named_file(name_or_path, models_dir(), "model",
+                                                        "model", "a .yaml description"));
 }
 
 const char* to_string(FfnType t) { return word_of(t, kFfnTypes); }

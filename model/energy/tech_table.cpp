@@ -264,38 +264,16 @@ TechTable parse_tech_yaml(const std::string& text, const std::string& source) {
 
 TechTable load_tech_file(const std::string& path) { return parse_tech_yaml(read_file(path), path); }
 
-std::string tech_dir() {
-  if (const char* env = std::getenv("SERRANO_TECH_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  return SERRANO_TECH_DIR;
-}
+std::string tech_dir() { return arch::yaml::data_dir("SERRANO_TECH_DIR", SERRANO_TECH_DIR); }
 
-std::vector<std::string> builtin_techs() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(tech_dir(), ec)) {
-    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> builtin_techs() { return arch::yaml::yaml_names(tech_dir()); }
 
 TechTable find_tech(const std::string& name_or_path) {
   const std::string& s = name_or_path;
-  const bool is_path = s.find('/') != std::string::npos ||
-                       (s.size() > 5 && s.compare(s.size() - 5, 5, ".yaml") == 0);
+  const std::string path =
+      arch::yaml::resolve_named_file(s, tech_dir(), "tech", "technology table", "a .yaml table");
+  const bool is_path = path == s;
   if (is_path) return load_tech_file(s);
-  const auto known = builtin_techs();
-  if (std::find(known.begin(), known.end(), s) == known.end()) {
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw arch::ConfigError(
-        "tech", s.empty() ? "(name)" : arch::yaml::one_line(s),
-        fmt::format("unknown technology table; known: {} (or give a path to a .yaml table)",
-                    list.empty() ? "none in " + tech_dir() : list));
-  }
-  const std::string path = tech_dir() + "/" + s + ".yaml";
   TechTable t = load_tech_file(path);
   if (t.name != s) {
     fail(path, "name",

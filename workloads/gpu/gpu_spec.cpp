@@ -164,38 +164,13 @@ GpuSpec load_gpu_file(const std::string& path) {
   return parse_gpu_yaml(ss.str(), path);
 }
 
-std::string gpus_dir() {
-  if (const char* env = std::getenv("SERRANO_GPUS_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  return SERRANO_GPUS_DIR;
-}
+std::string gpus_dir() { return arch::yaml::data_dir("SERRANO_GPUS_DIR", SERRANO_GPUS_DIR); }
 
-std::vector<std::string> builtin_gpus() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(gpus_dir(), ec)) {
-    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> builtin_gpus() { return arch::yaml::yaml_names(gpus_dir()); }
 
 GpuSpec find_gpu(const std::string& name_or_path) {
-  const bool is_path =
-      name_or_path.find('/') != std::string::npos ||
-      (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
-  if (is_path) return load_gpu_file(name_or_path);
-  const auto known = builtin_gpus();
-  if (std::find(known.begin(), known.end(), name_or_path) == known.end()) {
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    throw arch::ConfigError("gpu",
-                            name_or_path.empty() ? "(name)" : arch::yaml::one_line(name_or_path),
-                            fmt::format("unknown GPU; known: {} (or give a path to a .yaml file)",
-                                        list.empty() ? "none in " + gpus_dir() : list));
-  }
-  return load_gpu_file(gpus_dir() + "/" + name_or_path + ".yaml");
+  return load_gpu_file(
+      arch::yaml::resolve_named_file(name_or_path, gpus_dir(), "gpu", "GPU", "a .yaml file"));
 }
 
 const char* to_string(Precision p) { return p == Precision::Int8 ? "int8" : "fp16"; }
