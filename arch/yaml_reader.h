@@ -156,11 +156,23 @@ class Reader {
     fail(m_source, field, fmt::format("{}, got {}", expected, describe(node)));
   }
 
- private:
+  // The value of `key` in `map` (at dotted `path`): a string with something besides blanks.
+  std::string non_empty_text(const YAML::Node& map, const std::string& path,
+                             const char* key) const {
+    const std::string field = join(path, key);
+    const std::string s = text(child(map, path, key), field, "must be a non-empty string");
+    if (s.find_first_not_of(" \t") == std::string::npos) {
+      fail(m_source, field, "must be a non-empty string");
+    }
+    return s;
+  }
+
+  // "path.key", or "key" at the top level: how fields are named in messages.
   static std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
   }
 
+ private:
   // A plain (unquoted) scalar, or one explicitly tagged !!int (or !!float when reals are allowed),
   // whose text has the right shape.
   static bool is_number_scalar(const YAML::Node& node, bool real_ok) {

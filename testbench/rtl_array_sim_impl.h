@@ -12,6 +12,7 @@
 #include <string>
 #include <type_traits>
 
+#include "testbench/array_cmd_port.h"
 #include "testbench/rtl_array_sim.h"
 
 namespace serrano::testbench {
@@ -144,15 +145,7 @@ class RtlArraySim final : public model::IArraySim {
 
   static void drive(V& top, const isa::ArrayCmd& c) {
     top.cmd_valid_i = 1;
-    top.cmd_op_i = static_cast<std::uint8_t>(c.op);
-    top.cmd_rows_i = static_cast<std::uint16_t>(c.rows);
-    top.cmd_src_i = c.src;
-    top.cmd_dst_i = c.dst;
-    top.cmd_qp_i = c.qp_row;
-    top.cmd_accumulate_i = c.accumulate;
-    top.cmd_zero_point_i = std::uint8_t(c.zero_point);
-    top.cmd_act_min_i = std::uint8_t(c.act_min);
-    top.cmd_act_max_i = std::uint8_t(c.act_max);
+    put_array_command(top, c);
   }
 
   void capture(V& top, model::ArrayRunResult& result, std::size_t C) const {

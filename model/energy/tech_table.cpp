@@ -31,12 +31,8 @@ constexpr arch::yaml::IntRule kNode{1, 1000, false};
 
 constexpr const char* kDramKeys[4] = {"hbm3", "lpddr5", "ddr3", "ddr4"};
 
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
 std::string read_source(const Reader& r, const YAML::Node& map, const std::string& path) {
-  const std::string field = join(path, "source");
+  const std::string field = Reader::join(path, "source");
   const std::string s = r.text(r.child(map, path, "source"), field, "must be a non-empty string");
   if (s.find_first_not_of(" \t") == std::string::npos) {
     fail(r.source(), field, "must be a non-empty string naming where the value comes from");
@@ -44,20 +40,10 @@ std::string read_source(const Reader& r, const YAML::Node& map, const std::strin
   return s;
 }
 
-std::string read_text(const Reader& r, const YAML::Node& map, const std::string& path,
-                      const char* key) {
-  const std::string field = join(path, key);
-  const std::string s = r.text(r.child(map, path, key), field, "must be a non-empty string");
-  if (s.find_first_not_of(" \t") == std::string::npos) {
-    fail(r.source(), field, "must be a non-empty string");
-  }
-  return s;
-}
-
 // key: {value: <number>, source: "<text>"}
 Entry read_entry(const Reader& r, const YAML::Node& map, const std::string& path, const char* key,
                  const RealRule& rule) {
-  const std::string field = join(path, key);
+  const std::string field = Reader::join(path, key);
   const YAML::Node node = r.child(map, path, key);
   r.expect_map(node, field, {"value", "source"});
   Entry e;
@@ -69,7 +55,7 @@ Entry read_entry(const Reader& r, const YAML::Node& map, const std::string& path
 // key: {source: "<text>", points: [{kib: <number>, pj: <number>}, ...]}
 SramCurve read_curve(const Reader& r, const YAML::Node& map, const std::string& path,
                      const char* key) {
-  const std::string field = join(path, key);
+  const std::string field = Reader::join(path, key);
   const YAML::Node node = r.child(map, path, key);
   r.expect_map(node, field, {"source", "points"});
   SramCurve c;
@@ -102,18 +88,18 @@ TechTable read_table(const Reader& r, const YAML::Node& top) {
                {"name", "node_nm", "convention", "scaling", "energy", "static_mw_per_mm2", "area",
                 "sensitivity"});
   TechTable t;
-  t.name = read_text(r, top, "", "name");
+  t.name = r.non_empty_text(top, "", "name");
   if (!arch::yaml::in_charset(t.name, true)) {
     fail(r.source(), "name",
          fmt::format("must match [A-Za-z0-9._-]+, got {}", arch::yaml::in_quotes(t.name)));
   }
   t.node_nm = int(r.integer(r.child(top, "", "node_nm"), "node_nm", kNode));
-  t.convention = read_text(r, top, "", "convention");
+  t.convention = r.non_empty_text(top, "", "convention");
 
   if (const YAML::Node s = top["scaling"]; s.IsDefined()) {
     r.expect_map(s, "scaling", {"base", "energy_factor", "area_factor"});
     t.scaled = true;
-    t.scaling_base = read_text(r, s, "scaling", "base");
+    t.scaling_base = r.non_empty_text(s, "scaling", "base");
     t.energy_factor = read_entry(r, s, "scaling", "energy_factor", kFactor);
     t.area_factor = read_entry(r, s, "scaling", "area_factor", kFactor);
   }
@@ -161,7 +147,7 @@ TechTable read_table(const Reader& r, const YAML::Node& top) {
       const std::string at = fmt::format("sensitivity[{}]", i);
       r.expect_map(s[i], at, {"name", "source", "logic_factor", "sram_pj_per_byte"});
       Sensitivity alt;
-      alt.name = read_text(r, s[i], at, "name");
+      alt.name = r.non_empty_text(s[i], at, "name");
       for (const auto& other : t.sensitivity) {
         if (other.name == alt.name) {
           fail(r.source(), at + ".name",

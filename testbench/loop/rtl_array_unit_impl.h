@@ -21,6 +21,7 @@
 #include "model/array_timing.h"
 #include "model/array_unit.h"
 #include "model/chip/chip_sim.h"
+#include "testbench/array_cmd_port.h"
 #include "testbench/loop/rtl_array_unit.h"
 
 namespace serrano::testbench::loop {
@@ -195,19 +196,6 @@ class RtlArrayUnit final : public sc_core::sc_module, public model::IArrayUnit {
     return accepted;
   }
 
-  void drive(const isa::ArrayCmd& c) {
-    V& top = *m_top;
-    top.cmd_op_i = static_cast<std::uint8_t>(c.op);
-    top.cmd_rows_i = static_cast<std::uint16_t>(c.rows);
-    top.cmd_src_i = c.src;
-    top.cmd_dst_i = c.dst;
-    top.cmd_qp_i = c.qp_row;
-    top.cmd_accumulate_i = c.accumulate;
-    top.cmd_zero_point_i = std::uint8_t(c.zero_point);
-    top.cmd_act_min_i = std::uint8_t(c.act_min);
-    top.cmd_act_max_i = std::uint8_t(c.act_max);
-  }
-
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
     if (trans.get_command() != tlm::TLM_WRITE_COMMAND ||
         trans.get_data_length() != sizeof(model::ArrayTransaction)) {
@@ -223,7 +211,7 @@ class RtlArrayUnit final : public sc_core::sc_module, public model::IArrayUnit {
           impl_name(), present, m_cycle));
     }
     while (m_cycle < present) step(false);
-    drive(txn->cmd);
+    put_array_command(*m_top, txn->cmd);
     const std::uint64_t bound =
         present +
         4 * (std::uint64_t(txn->cmd.rows) + std::uint64_t(m_ctx.rows) + std::uint64_t(m_ctx.cols)) +

@@ -28,29 +28,15 @@ constexpr RealRule kHalf{0.0, 1e6, false};
 constexpr RealRule kMicroseconds{0.0, 1e4, false};
 constexpr IntRule kElementBytes{1, 8, false};
 
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string read_text(const Reader& r, const YAML::Node& map, const std::string& path,
-                      const char* key) {
-  const std::string field = join(path, key);
-  const std::string s = r.text(r.child(map, path, key), field, "must be a non-empty string");
-  if (s.find_first_not_of(" \t") == std::string::npos) {
-    fail(r.source(), field, "must be a non-empty string");
-  }
-  return s;
-}
-
 // key: {value: <number>, source: "<text>"[, unconfirmed: true|false]}
 Figure read_figure(const Reader& r, const YAML::Node& map, const std::string& path, const char* key,
                    const RealRule& rule) {
-  const std::string field = join(path, key);
+  const std::string field = Reader::join(path, key);
   const YAML::Node node = r.child(map, path, key);
   r.expect_map(node, field, {"value", "source", "unconfirmed"});
   Figure f;
   f.value = r.real(r.child(node, field, "value"), field + ".value", rule);
-  f.source = read_text(r, node, field, "source");
+  f.source = r.non_empty_text(node, field, "source");
   if (const YAML::Node u = node["unconfirmed"]; u.IsDefined()) {
     const std::string t = r.text(u, field + ".unconfirmed", "must be true or false");
     if (t != "true" && t != "false") {
@@ -64,18 +50,19 @@ Figure read_figure(const Reader& r, const YAML::Node& map, const std::string& pa
 
 PrecisionModel read_precision(const Reader& r, const YAML::Node& map, const std::string& path,
                               const char* key) {
-  const std::string field = join(path, key);
+  const std::string field = Reader::join(path, key);
   const YAML::Node node = r.child(map, path, key);
   r.expect_map(node, field,
                {"source", "efficiency_max", "half_mn", "half_k", "bandwidth_fraction", "launch_us",
                 "bytes_a", "bytes_w", "bytes_c", "bytes_vector"});
   PrecisionModel m;
-  m.source = read_text(r, node, field, "source");
+  m.source = r.non_empty_text(node, field, "source");
   auto real = [&](const char* k, const RealRule& rule) {
-    return r.real(r.child(node, field, k), join(field, k), rule);
+    return r.real(r.child(node, field, k), Reader::join(field, k), rule);
   };
   auto bytes = [&](const char* k) {
-    return static_cast<int>(r.integer(r.child(node, field, k), join(field, k), kElementBytes));
+    return static_cast<int>(
+        r.integer(r.child(node, field, k), Reader::join(field, k), kElementBytes));
   };
   m.efficiency_max = real("efficiency_max", kFraction);
   m.half_mn = real("half_mn", kHalf);
@@ -106,12 +93,12 @@ GpuSpec parse_gpu_yaml(const std::string& text, const std::string& source) {
   r.expect_map(root, "", {"name", "description", "datasheet", "power", "model", "calibration"});
   GpuSpec g;
   g.file = source;
-  g.name = read_text(r, root, "", "name");
+  g.name = r.non_empty_text(root, "", "name");
   if (!arch::yaml::in_charset(g.name, false)) {
     fail(source, "name",
          fmt::format("must be [a-z0-9._-]+, got {}", arch::yaml::in_quotes(g.name)));
   }
-  g.description = read_text(r, root, "", "description");
+  g.description = r.non_empty_text(root, "", "description");
 
   const YAML::Node ds = r.child(root, "", "datasheet");
   r.expect_map(ds, "datasheet",
