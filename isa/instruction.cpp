@@ -40,6 +40,15 @@ std::vector<Form> make_forms() {
   const std::vector<OperandField> vec1 = {w0a(Operand::Dst), w1(Operand::A, 0, 20), w0rows()};
   std::vector<OperandField> vec1_imm = vec1;
   vec1_imm.push_back({Operand::Imm, 0, 48, 8});
+  const OperandField qp = w1(Operand::Qp, 40, 8);
+  const std::vector<OperandField> vec_row = {w0a(Operand::Dst), w1(Operand::A, 0, 20), w0rows(),
+                                             w1(Operand::Len, 48, 16), qp};
+  const std::vector<OperandField> vec1_qp = {w0a(Operand::Dst), w1(Operand::A, 0, 20), w0rows(),
+                                             qp};
+  const std::vector<OperandField> vec2_qp = {w0a(Operand::Dst), w1(Operand::A, 0, 20),
+                                             w1(Operand::B, 20, 20), w0rows(), qp};
+  std::vector<OperandField> vec2_imm = vec2;
+  vec2_imm.push_back({Operand::Imm, 0, 48, 8});
   return {
       {"sync.load", Opcode::Sync, 0, {}, false},
       {"sync.compute", Opcode::Sync, 1, {}, false},
@@ -64,6 +73,15 @@ std::vector<Form> make_forms() {
       {"vadd.sp", Opcode::Vec, 3, vec2, false},
       {"vmax.sp", Opcode::Vec, 4, vec2, false},
       {"vrelu.sp", Opcode::Vec, 5, vec1_imm, false},
+      {"vsoftmax", Opcode::Vec, 6, vec_row, false},
+      {"vlayernorm", Opcode::Vec, 7, vec_row, false},
+      {"vrmsnorm", Opcode::Vec, 8, vec_row, false},
+      {"vgelu", Opcode::Vec, 9, vec1_qp, false},
+      {"vlut", Opcode::Vec, 10, vec1_qp, false},
+      {"vswiglu", Opcode::Vec, 11, vec2_qp, false},
+      {"vqadd", Opcode::Vec, 12, vec2_qp, false},
+      {"vqmul", Opcode::Vec, 13, vec2_qp, false},
+      {"vrope", Opcode::Vec, 14, vec2_imm, false},
       {"halt", Opcode::Halt, 0, {}, false},
   };
 }
@@ -100,7 +118,7 @@ std::string func_problem(unsigned opcode, unsigned func, bool in_bits) {
     case Opcode::Store:
       return fmt::format("store: {}{}{} is not a memory a store reads (0 sp, 2 acc)", where, func,
                          func < 4 ? fmt::format(" ({})", to_string(Mem(func))) : "");
-    case Opcode::Vec: return fmt::format("vec: {}{} is not a vector op (0 .. 5)", where, func);
+    case Opcode::Vec: return fmt::format("vec: {}{} is not a vector op (0 .. 14)", where, func);
     default:
       return fmt::format("{}: unused field func (w0[11:8]) is non-zero", to_string(Opcode(opcode)));
   }
@@ -177,7 +195,7 @@ bool operator==(const Instruction& x, const Instruction& y) {
          x.wb_row == y.wb_row && x.sp_row == y.sp_row && x.acc_row == y.acc_row &&
          x.accumulate == y.accumulate && x.qp_row == y.qp_row && x.zero_point == y.zero_point &&
          x.act_min == y.act_min && x.act_max == y.act_max && x.dst == y.dst && x.src_a == y.src_a &&
-         x.src_b == y.src_b && x.imm == y.imm;
+         x.src_b == y.src_b && x.imm == y.imm && x.len == y.len;
 }
 bool operator!=(const Instruction& x, const Instruction& y) { return !(x == y); }
 
@@ -232,6 +250,7 @@ const OperandInfo& info(Operand op) {
       {"a", 0, kMaxRow},
       {"b", 0, kMaxRow},
       {"imm", -128, 127},
+      {"len", 1, kMaxLen},
   };
   return table[static_cast<std::size_t>(op)];
 }
@@ -293,6 +312,7 @@ std::int64_t get_operand(const Instruction& inst, Operand op) {
     case Operand::A: return inst.src_a;
     case Operand::B: return inst.src_b;
     case Operand::Imm: return inst.imm;
+    case Operand::Len: return inst.len;
   }
   return 0;
 }
@@ -317,6 +337,7 @@ void set_operand(Instruction& inst, Operand op, std::int64_t value) {
     case Operand::A: inst.src_a = u32; break;
     case Operand::B: inst.src_b = u32; break;
     case Operand::Imm: inst.imm = i8; break;
+    case Operand::Len: inst.len = u32; break;
   }
 }
 
@@ -456,6 +477,69 @@ Instruction decode(std::uint64_t w0, std::uint64_t w1) {
 
 std::string mnemonic(const Instruction& inst) { return form_of(inst).mnemonic; }
 
+bool vec_is_row_op(VecOp op) {
+  return op == VecOp::Softmax || op == VecOp::LayerNorm || op == VecOp::RmsNorm;
+}
+bool vec_a_on_acc(VecOp op) {
+  return op == VecOp::AddAcc || op == VecOp::MaxAcc || op == VecOp::ReluAcc || op == VecOp::Softmax;
+}
+bool vec_writes_acc(VecOp op) {
+  return op == VecOp::AddAcc || op == VecOp::MaxAcc || op == VecOp::ReluAcc;
+}
+bool vec_has_b(VecOp op) {
+  switch (op) {
+    case VecOp::AddAcc:
+    case VecOp::MaxAcc:
+    case VecOp::AddSp:
+    case VecOp::MaxSp:
+    case VecOp::Swiglu:
+    case VecOp::QAdd:
+    case VecOp::QMul:
+    case VecOp::Rope: return true;
+    default: return false;
+  }
+}
+bool vec_b_on_acc(VecOp op) { return op == VecOp::Rope || vec_a_on_acc(op); }
+bool vec_reads_acc(VecOp op) { return vec_a_on_acc(op) || (vec_has_b(op) && vec_b_on_acc(op)); }
+bool vec_reads_sp(VecOp op) {
+  return !vec_a_on_acc(op) || (vec_has_b(op) && !vec_b_on_acc(op));
+}
+
+std::uint64_t vec_param_bytes(VecOp op, std::uint64_t n, std::uint64_t cols) {
+  switch (op) {
+    case VecOp::Softmax: return 8;
+    case VecOp::LayerNorm:
+    case VecOp::RmsNorm: return 12 * cols * (1 + (n + cols - 1) / cols);
+    case VecOp::Gelu: return 20;
+    case VecOp::Lut: return 256;
+    case VecOp::Swiglu: return 528;
+    case VecOp::QAdd: return 36;
+    case VecOp::QMul: return 20;
+    default: return 0;
+  }
+}
+
+std::uint64_t vec_param_rows(VecOp op, std::uint64_t n, std::uint64_t cols) {
+  const std::uint64_t row = 12 * cols;
+  return (vec_param_bytes(op, n, cols) + row - 1) / row;
+}
+
+std::uint64_t vec_cycles(const Instruction& inst, std::uint64_t sp_width, std::uint64_t cols,
+                         std::uint64_t lanes) {
+  const VecOp op = inst.vec_op;
+  const std::uint64_t elems = vec_a_on_acc(op) ? cols : sp_width;
+  const std::uint64_t p = (elems + lanes - 1) / lanes;
+  const std::uint64_t len = vec_is_row_op(op) ? inst.len : 1;
+  std::uint64_t q = vec_param_rows(op, len * elems, cols);
+  std::uint64_t row = p;
+  if (op == VecOp::Softmax) row = 3 * len * p + kVecSoftmaxFixedCycles;
+  if (op == VecOp::LayerNorm || op == VecOp::RmsNorm) {
+    row = 2 * len * p + kVecNormFixedCycles;
+    q = 1;  // the header row; the channel rows are read with the normalize pass
+  }
+  return 2 + q + std::uint64_t(inst.rows) * row;
+}
+
 std::string to_text(const Instruction& inst) {
   validate(inst);
   const Form& form = form_of(inst);
@@ -473,6 +557,24 @@ std::string to_text(const Instruction& inst) {
   if (inst.deps.push_prev) s += " push_prev";
   if (inst.deps.push_next) s += " push_next";
   return s;
+}
+
+void add_vec_sram_bytes(const Instruction& inst, std::uint64_t W, std::uint64_t C,
+                        std::uint64_t read[4], std::uint64_t write[4]) {
+  const VecOp op = inst.vec_op;
+  const std::uint64_t len = vec_is_row_op(op) ? inst.len : 1;
+  const std::uint64_t passes = op == VecOp::Softmax ? 3 : vec_is_row_op(op) ? 2 : 1;
+  const std::uint64_t rows = std::uint64_t(inst.rows) * len;
+  const auto sp = std::size_t(Mem::Sp), acc = std::size_t(Mem::Acc), qp = std::size_t(Mem::Qp);
+  read[vec_a_on_acc(op) ? acc : sp] += passes * rows * (vec_a_on_acc(op) ? 4 * C : W);
+  if (vec_has_b(op)) read[vec_b_on_acc(op) ? acc : sp] += rows * (vec_b_on_acc(op) ? 4 * C : W);
+  write[vec_writes_acc(op) ? acc : sp] += rows * (vec_writes_acc(op) ? 4 * C : W);
+  const std::uint64_t n = len * (vec_a_on_acc(op) ? C : W);
+  if (op == VecOp::LayerNorm || op == VecOp::RmsNorm) {
+    read[qp] += 12 * C * (1 + std::uint64_t(inst.rows) * ((n + C - 1) / C));
+  } else {
+    read[qp] += 12 * C * vec_param_rows(op, n, C);
+  }
 }
 
 }  // namespace serrano::isa

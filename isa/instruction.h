@@ -20,6 +20,7 @@ inline constexpr std::uint32_t kMaxBytes = (1u << 16) - 1;     // bytes=
 inline constexpr std::uint64_t kMaxDramAddr = (std::uint64_t(1) << 40) - 1;
 inline constexpr std::uint32_t kMaxDramStride = (1u << 24) - 1;
 inline constexpr std::uint32_t kMaxQpRow = (1u << 8) - 1;
+inline constexpr std::uint32_t kMaxLen = (1u << 16) - 1;       // len= of the row vector ops
 
 enum class Opcode : std::uint8_t {
   Sync = 0,
@@ -43,7 +44,46 @@ enum class VecOp : std::uint8_t {
   AddSp = 3,    // vadd.sp: d = sat8(a + b)
   MaxSp = 4,    // vmax.sp: d = max(a, b)
   ReluSp = 5,   // vrelu.sp: d = max(a, imm)
+  // Transformer ops (docs/isa.md, "Transformer vector ops"): golden/vector_ops.h defines them.
+  Softmax = 6,    // vsoftmax: acc rows -> sp rows, softmax_i32 over len rows
+  LayerNorm = 7,  // vlayernorm: sp -> sp over len rows
+  RmsNorm = 8,    // vrmsnorm: sp -> sp over len rows
+  Gelu = 9,       // vgelu: erf-form GELU
+  Lut = 10,       // vlut: 256-entry int8 table
+  Swiglu = 11,    // vswiglu: silu(a) * b
+  QAdd = 12,      // vqadd: requantized add
+  QMul = 13,      // vqmul: requantized multiply
+  Rope = 14,      // vrope: rotary embedding, cos/sin from acc rows b
 };
+inline constexpr unsigned kVecOpCount = 15;
+
+// Cycles the vector unit spends per logical row on its reciprocal (vsoftmax) and on its square
+// root and reciprocal (the norms), beyond the passes over the rows. An explicit assumption
+// (docs/isa.md, "Timing"); rtl/serrano_chip_pkg.sv holds the same numbers.
+inline constexpr std::uint64_t kVecSoftmaxFixedCycles = 8;
+inline constexpr std::uint64_t kVecNormFixedCycles = 16;
+
+// What a vector op reads and writes (docs/isa.md).
+bool vec_is_row_op(VecOp op);     // vsoftmax, vlayernorm, vrmsnorm: `len` memory rows per row
+bool vec_reads_acc(VecOp op);     // operand a or b in the accumulators
+bool vec_reads_sp(VecOp op);      // operand a or b in the scratchpad
+bool vec_writes_acc(VecOp op);    // dst in the accumulators (else the scratchpad)
+bool vec_a_on_acc(VecOp op);
+bool vec_has_b(VecOp op);
+bool vec_b_on_acc(VecOp op);
+// Bytes of the op's parameter block (0: none) for a logical row of n elements, C columns; and
+// the parameter rows it occupies, Q = ceil(B / 12C).
+std::uint64_t vec_param_bytes(VecOp op, std::uint64_t n, std::uint64_t cols);
+std::uint64_t vec_param_rows(VecOp op, std::uint64_t n, std::uint64_t cols);
+// c - t of a vec started (issued to the unit) in cycle t: 2 + Q + rows x T_row, with E the
+// elements of a memory row of its source (W scratchpad, C accumulators).
+std::uint64_t vec_cycles(const struct Instruction& inst, std::uint64_t sp_width, std::uint64_t cols,
+                         std::uint64_t lanes);
+// Adds the on-chip bytes a vec reads and writes, by isa::Mem: each operand row once a pass (the
+// softmax makes 3 passes, the norms 2), each result row once, the parameter rows it reads (the
+// norms re-read their channel rows every logical row).
+void add_vec_sram_bytes(const struct Instruction& inst, std::uint64_t sp_width, std::uint64_t cols,
+                        std::uint64_t read[4], std::uint64_t write[4]);
 
 // Dependency-token flags (w0[7:4]).
 struct Deps {
@@ -61,7 +101,8 @@ struct Deps {
 //   preload  wb_row, rows
 //   matmul   sp_row, rows, acc_row, accumulate
 //   requant  acc_row, rows, sp_row, qp_row, zero_point, act_min, act_max
-//   vec      vec_op, dst, src_a, src_b (not for the relu ops), rows, imm (vrelu.sp only)
+//   vec      vec_op, dst, src_a, src_b (two-operand ops), rows, imm (vrelu.sp, vrope),
+//            qp_row (ops with a parameter block), len (row ops)
 //   halt     nothing (and no dependency flags)
 // All take deps, except halt.
 struct Instruction {
@@ -86,7 +127,8 @@ struct Instruction {
   std::uint32_t dst = 0;    // vec: first destination row (dst=)
   std::uint32_t src_a = 0;  // vec: first row of operand a (a=)
   std::uint32_t src_b = 0;  // vec: first row of operand b (b=)
-  std::int8_t imm = 0;      // vec: int8 immediate (imm=, vrelu.sp only)
+  std::int8_t imm = 0;      // vec: int8 immediate (imm=, vrelu.sp and vrope)
+  std::uint32_t len = 0;    // vec row ops: memory rows per logical row (len=), 1 .. 65535
 };
 
 bool operator==(const Deps& x, const Deps& y);
@@ -153,9 +195,10 @@ enum class Operand : std::uint8_t {
   Dst,
   A,
   B,
-  Imm
+  Imm,
+  Len
 };
-inline constexpr std::size_t kOperandCount = 16;
+inline constexpr std::size_t kOperandCount = 17;
 
 struct OperandInfo {
   const char* key;  // "row", "rows", ..., as written before '='

@@ -33,6 +33,7 @@ struct ArrayMemories {
   std::vector<std::int8_t> weights;       // weight_rows x C
   std::vector<std::int32_t> accumulator;  // accumulator_rows x C
   std::vector<isa::QParam> qparams;       // qparam_rows x C
+  std::vector<std::uint8_t> qp_bytes;     // the whole chip: qparam_rows x 12C bytes as loaded
   std::vector<std::int8_t> output;        // output rows x C (when not into the scratchpad)
 };
 

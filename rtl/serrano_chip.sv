@@ -124,6 +124,7 @@ module serrano_chip
   serrano_chip_ctrl #(
     .Rows    (Rows),
     .Cols    (Cols),
+    .QpBytes (QpBytes),
     .VecPAcc ((Cols + VecLanes - 1) / VecLanes),
     .VecPSp  ((SpBytes + VecLanes - 1) / VecLanes)
   ) u_ctrl (
@@ -241,6 +242,9 @@ module serrano_chip
   logic [CmdAddrW-1:0]   vu_raddr, vu_waddr;
   logic [SpBytes*8-1:0]  vu_sp_rdata, vu_sp_wdata;
   logic [AccBytes*8-1:0] vu_acc_rdata, vu_acc_wdata;
+  logic                  vu_qp_re;
+  logic [CmdAddrW-1:0]   vu_qp_raddr;
+  logic [QpBytes*8-1:0]  vu_qp_rdata;
 
   serrano_vector_unit #(
     .Cols    (Cols),
@@ -265,7 +269,10 @@ module serrano_chip
     .sp_rdata_i        (vu_sp_rdata),
     .acc_rdata_i       (vu_acc_rdata),
     .sp_wdata_o        (vu_sp_wdata),
-    .acc_wdata_o       (vu_acc_wdata)
+    .acc_wdata_o       (vu_acc_wdata),
+    .qp_re_o           (vu_qp_re),
+    .qp_raddr_o        (vu_qp_raddr),
+    .qp_rdata_i        (vu_qp_rdata)
   );
 
   // ---------------------------------------------------------------- DMA engines
@@ -352,7 +359,6 @@ module serrano_chip
   logic [StLanes-1:0][WbBytes*8-1:0] wb_st_unused;
   logic [StLanes-1:0][QpBytes*8-1:0] qp_st_unused;
   logic [WbBytes*8-1:0]              wb_vu_unused;
-  logic [QpBytes*8-1:0]              qp_vu_unused;
 
   serrano_banked_mem #(
     .Banks     (SpBanks),
@@ -481,9 +487,9 @@ module serrano_chip
     .mx_accumulate_i (1'b0),
     .mx_waddr_i      ('0),
     .mx_wdata_i      ('0),
-    .vu_re_i         (1'b0),
-    .vu_raddr_i      ('0),
-    .vu_rdata_o      (qp_vu_unused),
+    .vu_re_i         (vu_qp_re),
+    .vu_raddr_i      (vu_qp_raddr),
+    .vu_rdata_o      (vu_qp_rdata),
     .vu_we_i         (1'b0),
     .vu_waddr_i      ('0),
     .vu_wdata_i      ('0),
@@ -499,7 +505,7 @@ module serrano_chip
   );
 
   logic unused;
-  assign unused = ^{wb_st_unused, qp_st_unused, wb_vu_unused, qp_vu_unused, wb_rd_busy,
+  assign unused = ^{wb_st_unused, qp_st_unused, wb_vu_unused, wb_rd_busy,
                     qp_rd_busy, qp_wr_busy, qp_row, cw1[63:52]};
 
 endmodule

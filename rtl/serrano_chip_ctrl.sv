@@ -19,8 +19,9 @@
 // up to DmaInFlight started instructions; an entry completes when its load's rows are all
 // written (load DMA), its store's DRAM write is done (dram_wr_done_i) or at once (sync). The
 // compute queue knows each instruction's own completion when it starts (matrix unit: the issue
-// cycle plus the drain of docs/array-timing.md; vec: t + 2 + rows x P; sync: s) and keeps one
-// entry per distinct completion cycle, with the instructions and pushes that complete then.
+// cycle plus the drain of docs/array-timing.md; vec: t + 2 + Q + rows x T_row, vec_cycles of
+// serrano_chip_pkg; sync: s) and keeps one entry per distinct completion cycle, with the
+// instructions and pushes that complete then.
 
 module serrano_chip_ctrl
   import serrano_pkg::*;
@@ -28,6 +29,7 @@ module serrano_chip_ctrl
 #(
   parameter int Rows    = 4,
   parameter int Cols    = 4,
+  parameter int QpBytes = 48,  // bytes of a parameter row (12 Cols)
   parameter int VecPAcc = 2,  // vector cycles per accumulator row
   parameter int VecPSp  = 2,  // vector cycles per scratchpad row
   parameter int CpDepth = 64  // distinct compute completion cycles in flight
@@ -79,8 +81,6 @@ module serrano_chip_ctrl
   localparam int RqDrainI = 1 + SramReadLatency + RequantStages;
   localparam logic [CycleW-1:0] MmDrain = CycleW'(MmDrainI);
   localparam logic [CycleW-1:0] RqDrain = CycleW'(RqDrainI);
-  localparam logic [CycleW-1:0] PAcc    = CycleW'(VecPAcc);
-  localparam logic [CycleW-1:0] PSp     = CycleW'(VecPSp);
 
   logic [CycleW-1:0] now_q;
 
@@ -279,8 +279,7 @@ module serrano_chip_ctrl
       OpPreload: c_own = now_q + CycleW'(c_rows) + CycleW'(2);
       OpMatmul:  c_own = now_q + CycleW'(c_rows) + MmDrain;
       OpRequant: c_own = now_q + CycleW'(c_rows) + RqDrain;
-      OpVec:     c_own = now_q + CycleW'(2) +
-                         CycleW'(c_rows) * ((cw0[10:8] <= 3'd2) ? PAcc : PSp);
+      OpVec:     c_own = now_q + vec_cycles(cw0, head_i[1].w1, VecPAcc, VecPSp, QpBytes);
       default:   c_own = now_q;
     endcase
   end

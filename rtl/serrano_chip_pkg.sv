@@ -17,6 +17,15 @@ package serrano_chip_pkg;
   parameter int DramStrideW = 24;
   parameter int RowAddrW    = 20;
 
+  // Cycles the vector unit spends per logical row on the reciprocal of the softmax sum and on
+  // the norms' square root and reciprocal, beyond the passes over the rows: an explicit
+  // assumption (a multi-cycle unit of that latency), the same numbers as
+  // isa::kVecSoftmaxFixedCycles / isa::kVecNormFixedCycles (docs/isa.md, "Timing").
+  parameter int VecSoftmaxFixedCycles = 8;
+  parameter int VecNormFixedCycles    = 16;
+  // The largest parameter block the vector unit buffers (vswiglu's, docs/isa.md).
+  parameter int VecMaxBlockBytes = 528;
+
   typedef enum logic [3:0] {
     OpSync    = 4'd0,
     OpLoad    = 4'd1,
@@ -34,6 +43,25 @@ package serrano_chip_pkg;
     MemAcc = 2'd2,
     MemQp  = 2'd3
   } mem_e;
+
+  // The vector ops (`func` of a vec, docs/isa.md).
+  typedef enum logic [3:0] {
+    VecAddAcc    = 4'd0,
+    VecMaxAcc    = 4'd1,
+    VecReluAcc   = 4'd2,
+    VecAddSp     = 4'd3,
+    VecMaxSp     = 4'd4,
+    VecReluSp    = 4'd5,
+    VecSoftmax   = 4'd6,
+    VecLayerNorm = 4'd7,
+    VecRmsNorm   = 4'd8,
+    VecGelu      = 4'd9,
+    VecLut       = 4'd10,
+    VecSwiglu    = 4'd11,
+    VecQAdd      = 4'd12,
+    VecQMul      = 4'd13,
+    VecRope      = 4'd14
+  } vec_op_e;
 
   // Token channels between neighbouring queues.
   typedef enum logic [1:0] {
@@ -101,6 +129,82 @@ package serrano_chip_pkg;
   endfunction
   function automatic logic [RowAddrW-1:0] src_b_of(logic [63:0] w1);  // vec operand b
     return w1[39:20];
+  endfunction
+
+  function automatic logic [7:0] vec_qp_of(logic [63:0] w1);  // vec parameter row
+    return w1[47:40];
+  endfunction
+  function automatic logic [15:0] vec_len_of(logic [63:0] w1);  // vec row ops: rows per row
+    return w1[63:48];
+  endfunction
+
+  // ---- what a vector op reads and writes (docs/isa.md)
+  function automatic vec_op_e vec_op_of(logic [63:0] w0);
+    return vec_op_e'(w0[11:8]);
+  endfunction
+  function automatic logic vec_is_row_op(vec_op_e op);  // vsoftmax, vlayernorm, vrmsnorm
+    return (op == VecSoftmax) || (op == VecLayerNorm) || (op == VecRmsNorm);
+  endfunction
+  function automatic logic vec_is_norm(vec_op_e op);
+    return (op == VecLayerNorm) || (op == VecRmsNorm);
+  endfunction
+  function automatic logic vec_a_on_acc(vec_op_e op);
+    return (op == VecAddAcc) || (op == VecMaxAcc) || (op == VecReluAcc) || (op == VecSoftmax);
+  endfunction
+  function automatic logic vec_b_on_acc(vec_op_e op);
+    return (op == VecAddAcc) || (op == VecMaxAcc) || (op == VecRope);
+  endfunction
+  function automatic logic vec_dst_on_acc(vec_op_e op);
+    return (op == VecAddAcc) || (op == VecMaxAcc) || (op == VecReluAcc);
+  endfunction
+  function automatic logic vec_has_b(vec_op_e op);
+    return (op == VecAddAcc) || (op == VecMaxAcc) || (op == VecAddSp) || (op == VecMaxSp) ||
+           (op == VecSwiglu) || (op == VecQAdd) || (op == VecQMul) || (op == VecRope);
+  endfunction
+  function automatic logic vec_uses_acc(vec_op_e op);  // the unit holds the accumulators
+    return vec_a_on_acc(op) || vec_b_on_acc(op);
+  endfunction
+  function automatic logic vec_uses_sp(vec_op_e op);  // the unit holds the scratchpad
+    return !vec_dst_on_acc(op);
+  endfunction
+
+  // Q: the parameter rows a vec reads before its rows, the block's ceil(B / 12C) rows (12C =
+  // qp_bytes); the norms read only their header row then, and each channel row with the
+  // normalize pass.
+  function automatic logic [15:0] vec_param_rows(vec_op_e op, int qp_bytes);
+    int bytes;
+    logic [15:0] q;
+    unique case (op)
+      VecSoftmax: bytes = 8;
+      VecGelu:    bytes = 20;
+      VecLut:     bytes = 256;
+      VecSwiglu:  bytes = VecMaxBlockBytes;
+      VecQAdd:    bytes = 36;
+      VecQMul:    bytes = 20;
+      default:    bytes = 0;
+    endcase
+    q = vec_is_norm(op) ? 16'd1 : 16'((bytes + qp_bytes - 1) / qp_bytes);
+    return q;
+  endfunction
+
+  // c - t of a vec started in cycle t (docs/isa.md, "Timing"): 2 + Q + rows x T_row, with
+  // P = p_acc (source in the accumulators) or p_sp cycles a memory row and T_row = P
+  // (element-wise), 3 len P + 8 (vsoftmax), 2 len P + 16 (norms).
+  function automatic logic [CycleW-1:0] vec_cycles(logic [63:0] w0, logic [63:0] w1, int p_acc,
+                                                   int p_sp, int qp_bytes);
+    vec_op_e           op;
+    logic [CycleW-1:0] p, len, row;
+    op  = vec_op_of(w0);
+    p   = vec_a_on_acc(op) ? CycleW'(p_acc) : CycleW'(p_sp);
+    len = CycleW'(vec_len_of(w1));
+    if (op == VecSoftmax) begin
+      row = CycleW'(3) * len * p + CycleW'(VecSoftmaxFixedCycles);
+    end else if (vec_is_norm(op)) begin
+      row = CycleW'(2) * len * p + CycleW'(VecNormFixedCycles);
+    end else begin
+      row = p;
+    end
+    return CycleW'(2) + CycleW'(vec_param_rows(op, qp_bytes)) + CycleW'(rows_of(w0)) * row;
   endfunction
 
 endpackage

@@ -171,8 +171,18 @@ ChipRunResult ChipModel::run(const std::vector<isa::Instruction>& program,
         }
         break;
       case isa::Opcode::Vec: {
-        const bool acc = in.vec_op == isa::VecOp::AddAcc || in.vec_op == isa::VecOp::MaxAcc ||
-                         in.vec_op == isa::VecOp::ReluAcc;
+        if (unsigned(in.vec_op) >= unsigned(isa::VecOp::Softmax)) {
+          golden::VectorMemories vm;  // sizes only: the checks need no data
+          vm.sp_rows = top.memory.capacity(isa::Mem::Sp);
+          vm.sp_width = top.ctx.W;
+          vm.acc_rows = top.memory.capacity(isa::Mem::Acc);
+          vm.cols = top.ctx.C;
+          vm.qp_rows = top.memory.capacity(isa::Mem::Qp);
+          const std::string why = golden::check_vector_op(chip::vector_args(in), vm);
+          if (!why.empty()) throw ChipError(describe(program, i) + ": " + why);
+          break;
+        }
+        const bool acc = isa::vec_writes_acc(in.vec_op);
         const char* name = acc ? "accumulator" : "scratchpad";
         const std::uint64_t cap = top.memory.capacity(acc ? isa::Mem::Acc : isa::Mem::Sp);
         check_rows(program, i, name, in.dst, in.rows, cap);

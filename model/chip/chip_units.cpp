@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "golden/golden.h"
+#include "golden/vector_ops.h"
 #include "isa/array_cmd.h"
 
 namespace serrano::model::chip {
@@ -27,9 +28,22 @@ int push_next_channel(isa::Queue q) {
   return q == isa::Queue::Load ? kLoadToCompute : q == isa::Queue::Compute ? kComputeToStore : -1;
 }
 
-bool vector_on_acc(isa::VecOp op) {
-  return op == isa::VecOp::AddAcc || op == isa::VecOp::MaxAcc || op == isa::VecOp::ReluAcc;
+}  // namespace
+
+golden::VectorOpArgs vector_args(const isa::Instruction& inst) {
+  golden::VectorOpArgs a;
+  a.func = golden::VectorFunc(unsigned(inst.vec_op));
+  a.dst = inst.dst;
+  a.a = inst.src_a;
+  a.b = inst.src_b;
+  a.rows = inst.rows;
+  a.len = inst.len;
+  a.qp = inst.qp_row;
+  a.imm = inst.imm;
+  return a;
 }
+
+namespace {
 
 // The DMA engines' two transactions. `data` holds the instruction's rows packed (empty in
 // timing-only mode for the DRAM; the SRAM is only accessed in functional mode).
@@ -122,6 +136,7 @@ void OnChipMemory::reset() {
     mem.weights.assign(capacity(isa::Mem::Wb) * m_ctx.C, 0);
     mem.accumulator.assign(capacity(isa::Mem::Acc) * m_ctx.C, 0);
     mem.qparams.assign(capacity(isa::Mem::Qp) * m_ctx.C, isa::QParam{});
+    mem.qp_bytes.assign(capacity(isa::Mem::Qp) * 12 * m_ctx.C, 0);
   }
 }
 
@@ -212,17 +227,14 @@ void OnChipMemory::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time
       }
       continue;
     }
-    // Parameter rows: 12-byte records {int32 bias, int32 multiplier, int32 shift} (written only).
+    // Parameter rows: the bytes as loaded (the vector ops' parameter blocks), and the 12-byte
+    // records {int32 bias, int32 multiplier, int32 shift} the requant reads (written only). A
+    // shift outside [-31, 31] is an error only when a requant uses it (ComputeUnit::matrix).
+    std::memcpy(&mem.qp_bytes[row * 12 * C], data, a->bytes);
     for (std::uint32_t ch = 0; ch < a->bytes / 12; ++ch) {
       std::int32_t v[3];
       std::memcpy(v, data + 12 * ch, 12);
-      if (v[2] < -31 || v[2] > 31) {
-        throw ChipError(
-            fmt::format("{}: channel {} of parameter row {} has shift {}, outside "
-                        "[-31, 31]",
-                        describe(*m_ctx.prog, a->instruction), ch, row, v[2]));
-      }
-      mem.qparams[row * C + ch] = isa::QParam{v[0], v[1], std::int8_t(v[2])};
+      mem.qparams[row * C + ch] = isa::QParam{v[0], v[1], std::int8_t(std::clamp(v[2], -31, 31))};
     }
   }
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -590,62 +602,47 @@ VectorUnit::VectorUnit(sc_core::sc_module_name name, RunContext& ctx, OnChipMemo
   socket.register_b_transport(this, &VectorUnit::b_transport);
 }
 
-// Waits for the matrix unit to be idle, then takes rows x ceil(E / lanes) cycles (E elements a
-// row) plus two (read and write); it holds every bank of its memory, both ports, meanwhile.
+// Waits for the matrix unit to be idle, then takes vec_cycles (docs/isa.md, "Timing": 2 + Q +
+// rows x T_row); it holds every bank of each memory it uses, both ports, meanwhile. The data are
+// golden::execute_vector_op's.
 void VectorUnit::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time&) {
   auto* txn = reinterpret_cast<VectorTransaction*>(trans.get_data_ptr());
   const isa::Instruction& inst = *txn->inst;
-  const bool on_acc = vector_on_acc(inst.vec_op);
-  const std::uint64_t elems = on_acc ? m_ctx.C : m_ctx.W;
-  const std::uint64_t lanes = std::uint64_t(m_ctx.cfg.vector.lanes);
+  const isa::VecOp op = inst.vec_op;
+  const std::uint64_t W = m_ctx.W, C = m_ctx.C;
   const std::uint64_t t = std::max(txn->present, txn->array_idle);
-  const std::uint64_t rows = inst.rows;
-  const std::uint64_t complete = t + 2 + rows * ((elems + lanes - 1) / lanes);
-  const bool two_operands = inst.vec_op != isa::VecOp::ReluAcc && inst.vec_op != isa::VecOp::ReluSp;
-  const std::uint64_t row_bytes = on_acc ? 4 * elems : elems;
-  const isa::Mem m = on_acc ? isa::Mem::Acc : isa::Mem::Sp;
-  m_ctx.result->sram_read_bytes[std::size_t(m)] += rows * row_bytes * (two_operands ? 2 : 1);
-  m_ctx.result->sram_write_bytes[std::size_t(m)] += rows * row_bytes;
-  if (m_ctx.functional) compute(inst, on_acc);
-  m_mem.reserve(m, 0, t, complete - t, 0, 0, true);
-  m_mem.reserve(m, 1, t, complete - t, 0, 0, true);
+  const std::uint64_t complete =
+      t + isa::vec_cycles(inst, W, C, std::uint64_t(m_ctx.cfg.vector.lanes));
+  isa::add_vec_sram_bytes(inst, W, C, m_ctx.result->sram_read_bytes,
+                          m_ctx.result->sram_write_bytes);
+  if (m_ctx.functional) {
+    ArrayMemories& mem = m_mem.mem;
+    golden::VectorMemories vm;
+    vm.sp = mem.scratchpad.data();
+    vm.sp_rows = mem.scratchpad.size() / W;
+    vm.sp_width = W;
+    vm.acc = mem.accumulator.data();
+    vm.acc_rows = mem.accumulator.size() / C;
+    vm.cols = C;
+    vm.qp = mem.qp_bytes.data();
+    vm.qp_rows = mem.qp_bytes.size() / (12 * C);
+    try {
+      golden::execute_vector_op(vector_args(inst), vm);
+    } catch (const golden::VectorParamError& e) {
+      throw ChipError(describe(*m_ctx.prog, txn->index) + ": " + e.what());
+    }
+  }
+  for (const isa::Mem m : {isa::Mem::Sp, isa::Mem::Acc}) {
+    const bool uses = m == isa::Mem::Acc
+                          ? isa::vec_reads_acc(op) || isa::vec_writes_acc(op)
+                          : isa::vec_reads_sp(op) || !isa::vec_writes_acc(op);
+    if (!uses) continue;
+    m_mem.reserve(m, 0, t, complete - t, 0, 0, true);
+    m_mem.reserve(m, 1, t, complete - t, 0, 0, true);
+  }
   txn->start = t;
   txn->complete = complete;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
-}
-
-void VectorUnit::compute(const isa::Instruction& inst, bool on_acc) {
-  ArrayMemories& mem = m_mem.mem;
-  const std::size_t C = m_ctx.C, W = m_ctx.W;
-  for (std::uint32_t r = 0; r < inst.rows; ++r) {
-    if (on_acc) {
-      std::int32_t* d = &mem.accumulator[(inst.dst + r) * C];
-      const std::int32_t* a = &mem.accumulator[(inst.src_a + r) * C];
-      const std::int32_t* b = &mem.accumulator[(inst.src_b + r) * C];
-      for (std::size_t e = 0; e < C; ++e) {
-        switch (inst.vec_op) {
-          case isa::VecOp::AddAcc:
-            d[e] = std::int32_t(std::uint32_t(a[e]) + std::uint32_t(b[e]));
-            break;
-          case isa::VecOp::MaxAcc: d[e] = std::max(a[e], b[e]); break;
-          default: d[e] = std::max(a[e], 0); break;
-        }
-      }
-    } else {
-      std::int8_t* d = &mem.scratchpad[(inst.dst + r) * W];
-      const std::int8_t* a = &mem.scratchpad[(inst.src_a + r) * W];
-      const std::int8_t* b = &mem.scratchpad[(inst.src_b + r) * W];
-      for (std::size_t e = 0; e < W; ++e) {
-        switch (inst.vec_op) {
-          case isa::VecOp::AddSp:
-            d[e] = std::int8_t(std::clamp(int(a[e]) + int(b[e]), -128, 127));
-            break;
-          case isa::VecOp::MaxSp: d[e] = std::max(a[e], b[e]); break;
-          default: d[e] = std::max(a[e], inst.imm); break;
-        }
-      }
-    }
-  }
 }
 
 // ---------------------------------------------------------------- ComputeUnit
@@ -662,14 +659,15 @@ Executed ComputeUnit::execute(std::size_t i, const isa::Instruction& inst, std::
   switch (inst.opcode) {
     case isa::Opcode::Preload:
     case isa::Opcode::Matmul:
-    case isa::Opcode::Requant: return matrix(inst, present);
-    case isa::Opcode::Vec: return vector(inst, present);
+    case isa::Opcode::Requant: return matrix(i, inst, present);
+    case isa::Opcode::Vec: return vector(i, inst, present);
     default: break;
   }
   throw ChipError(describe(*m_ctx.prog, i) + ": not a compute instruction");
 }
 
-Executed ComputeUnit::matrix(const isa::Instruction& inst, std::uint64_t present) {
+Executed ComputeUnit::matrix(std::size_t i, const isa::Instruction& inst,
+                             std::uint64_t present) {
   ChipRunResult& result = *m_ctx.result;
   const std::uint64_t rows = inst.rows, R = m_ctx.R, C = m_ctx.C;
   auto* rd = result.sram_read_bytes;
@@ -690,6 +688,17 @@ Executed ComputeUnit::matrix(const isa::Instruction& inst, std::uint64_t present
       if (inst.accumulate) rd[acc] += rows * 4 * C;
       break;
     default:
+      if (m_ctx.functional) {  // the shifts of the row's channels, as loaded
+        for (std::size_t ch = 0; ch < C; ++ch) {
+          std::int32_t shift = 0;
+          std::memcpy(&shift, &m_mem.mem.qp_bytes[(inst.qp_row * C + ch) * 12 + 8], 4);
+          if (shift < -31 || shift > 31) {
+            throw ChipError(fmt::format(
+                "{}: channel {} of parameter row {} has shift {}, outside [-31, 31]",
+                describe(*m_ctx.prog, i), ch, inst.qp_row, shift));
+          }
+        }
+      }
       cmd = isa::ArrayCmd::requant(inst.acc_row, inst.rows, inst.sp_row, inst.qp_row,
                                    inst.zero_point, inst.act_min, inst.act_max);
       rd[acc] += rows * 4 * C;
@@ -746,8 +755,10 @@ Executed ComputeUnit::matrix(const isa::Instruction& inst, std::uint64_t present
   return {t, txn.issued.done, t + 1, t - present};
 }
 
-Executed ComputeUnit::vector(const isa::Instruction& inst, std::uint64_t present) {
+Executed ComputeUnit::vector(std::size_t i, const isa::Instruction& inst,
+                             std::uint64_t present) {
   VectorTransaction txn;
+  txn.index = i;
   txn.inst = &inst;
   txn.present = present;
   txn.array_idle = m_array.idle_cycle();

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "arch/arch_config.h"
+#include "golden/vector_ops.h"
 #include "isa/instruction.h"
 #include "model/array_unit.h"
 #include "model/chip/chip_model.h"
@@ -45,6 +46,9 @@ inline sc_core::sc_time at_cycle(std::uint64_t c) {
 
 // "instruction 7 (matmul sp=0 rows=16 acc=0)": how errors name an instruction.
 std::string describe(const std::vector<isa::Instruction>& prog, std::size_t i);
+
+// A vec instruction's fields as golden::execute_vector_op takes them.
+golden::VectorOpArgs vector_args(const isa::Instruction& inst);
 
 // What every unit needs during a run: the config, the program, the result, the run's cycle 0.
 struct RunContext {
@@ -328,6 +332,7 @@ class StoreDma : public QueueUnit {
 
 // A vector-unit command as it travels from the compute unit (generic payload data pointer).
 struct VectorTransaction {
+  std::size_t index = 0;  // in: the instruction's index in the program (for errors)
   const isa::Instruction* inst = nullptr;
   std::uint64_t present = 0;     // in: the cycle it is presented
   std::uint64_t array_idle = 0;  // in: the matrix unit's idle cycle (the vector unit waits for it)
@@ -341,7 +346,6 @@ class VectorUnit : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void compute(const isa::Instruction& inst, bool on_acc);
   RunContext& m_ctx;
   OnChipMemory& m_mem;
 };
@@ -355,8 +359,8 @@ class ComputeUnit : public QueueUnit {
 
  private:
   Executed execute(std::size_t i, const isa::Instruction& inst, std::uint64_t present) override;
-  Executed matrix(const isa::Instruction& inst, std::uint64_t present);
-  Executed vector(const isa::Instruction& inst, std::uint64_t present);
+  Executed matrix(std::size_t i, const isa::Instruction& inst, std::uint64_t present);
+  Executed vector(std::size_t i, const isa::Instruction& inst, std::uint64_t present);
   OnChipMemory& m_mem;
   // Scratchpad rows that requants not yet done are writing: [m_rq_lo, m_rq_hi), all written by
   // m_rq_done (docs/chip-timing.md, "Units"). Reset when a new run starts (a new origin).

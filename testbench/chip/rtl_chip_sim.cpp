@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "golden/vector_ops.h"
 #include "isa/instruction.h"
 #include "model/chip/chip_sim.h"
+#include "model/chip/chip_units.h"
 #include "testbench/chip/rtl_chip_params.h"
 
 namespace serrano::testbench::chip {
@@ -107,8 +109,18 @@ void check_program(const std::vector<isa::Instruction>& program, const ChipBuild
         }
         break;
       case isa::Opcode::Vec: {
-        const bool acc = in.vec_op == isa::VecOp::AddAcc || in.vec_op == isa::VecOp::MaxAcc ||
-                         in.vec_op == isa::VecOp::ReluAcc;
+        if (unsigned(in.vec_op) >= unsigned(isa::VecOp::Softmax)) {
+          golden::VectorMemories vm;  // sizes only, as the model checks
+          vm.sp_rows = capacity(isa::Mem::Sp);
+          vm.sp_width = std::uint64_t(std::max(p.rows, p.cols));
+          vm.acc_rows = capacity(isa::Mem::Acc);
+          vm.cols = std::uint64_t(p.cols);
+          vm.qp_rows = kQParamRows;
+          const std::string why = golden::check_vector_op(model::chip::vector_args(in), vm);
+          if (!why.empty()) throw model::ChipError(describe(program, i) + ": " + why);
+          break;
+        }
+        const bool acc = isa::vec_writes_acc(in.vec_op);
         const char* name = acc ? "accumulator" : "scratchpad";
         const std::uint64_t cap = capacity(acc ? isa::Mem::Acc : isa::Mem::Sp);
         check_rows(program, i, name, in.dst, in.rows, cap);
@@ -178,16 +190,7 @@ void count_traffic(const std::vector<isa::Instruction>& program, std::size_t n,
         rd[qp] += 12 * C;
         wr[sp] += rows * C;
         break;
-      case isa::Opcode::Vec: {
-        const bool on_acc = in.vec_op == isa::VecOp::AddAcc || in.vec_op == isa::VecOp::MaxAcc ||
-                            in.vec_op == isa::VecOp::ReluAcc;
-        const bool two = in.vec_op != isa::VecOp::ReluAcc && in.vec_op != isa::VecOp::ReluSp;
-        const std::uint64_t row_bytes = on_acc ? 4 * C : W;
-        const std::size_t m = on_acc ? acc : sp;
-        rd[m] += rows * row_bytes * (two ? 2 : 1);
-        wr[m] += rows * row_bytes;
-        break;
-      }
+      case isa::Opcode::Vec: isa::add_vec_sram_bytes(in, W, C, rd, wr); break;
       case isa::Opcode::Sync:
       case isa::Opcode::Halt: break;
     }
@@ -207,6 +210,10 @@ std::uint64_t cycle_limit(const std::vector<isa::Instruction>& program,
     const std::uint64_t rows = in.rows + 1;
     const std::uint64_t bursts = rows * (in.bytes / std::uint64_t(cfg.dram.burst_bytes) + 2);
     sum += latency + bursts * burst + rows * (rc + 16) + 64;
+    if (in.opcode == isa::Opcode::Vec) {
+      const auto W = std::uint64_t(std::max(cfg.array.rows, cfg.array.cols));
+      sum += isa::vec_cycles(in, W, std::uint64_t(cfg.array.cols), std::uint64_t(cfg.vector.lanes));
+    }
   }
   return 2 * sum + 10000;
 }

@@ -263,7 +263,8 @@ class RtlChipSim final : public model::IChipSim {
           }
         }
         result.dram_read_bytes += std::uint64_t(rows) * bytes;
-        // The load starting now made this request; the model refuses a bad shift as it writes.
+        // The load starting now made this request. The model refuses a bad shift when a requant
+        // uses it; the harness refuses it here, in rows that a requant of the program reads.
         const std::size_t i = std::size_t(get_bits(top.ev_start_idx_o, 0, 24));
         if (program[i].mem == isa::Mem::Qp) check_shifts(program, i, ld.data);
       }
@@ -330,11 +331,17 @@ class RtlChipSim final : public model::IChipSim {
     return q == isa::Queue::Load ? r.load : q == isa::Queue::Compute ? r.compute : r.store;
   }
 
-  // Parameter rows: a shift outside [-31, 31] is refused (as the model does when it writes it).
+  // Parameter rows that some requant of the program reads: a shift outside [-31, 31] there is
+  // refused (the model refuses it when the requant runs; other rows hold the vector ops'
+  // parameter blocks, any bytes).
   static void check_shifts(const std::vector<isa::Instruction>& program, std::size_t i,
                            const std::vector<std::uint8_t>& data) {
     const isa::Instruction& in = program[i];
     for (std::uint32_t r = 0; r < in.rows; ++r) {
+      const bool used = std::any_of(program.begin(), program.end(), [&](const isa::Instruction& x) {
+        return x.opcode == isa::Opcode::Requant && x.qp_row == in.row + r;
+      });
+      if (!used) continue;
       for (std::uint32_t ch = 0; ch < in.bytes / 12; ++ch) {
         std::int32_t shift = 0;
         std::memcpy(&shift, &data[std::size_t(r) * in.bytes + 12 * ch + 8], 4);

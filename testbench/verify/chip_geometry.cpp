@@ -26,12 +26,6 @@ ChipGeometry geometry(const arch::ArchConfig& cfg) {
   return g;
 }
 
-bool vec_on_acc(isa::VecOp op) {
-  return op == isa::VecOp::AddAcc || op == isa::VecOp::MaxAcc || op == isa::VecOp::ReluAcc;
-}
-
-bool vec_has_b(isa::VecOp op) { return op != isa::VecOp::ReluAcc && op != isa::VecOp::ReluSp; }
-
 Accesses accesses_of(const isa::Instruction& in) {
   Accesses a;
   auto rows = [](Space s, std::uint64_t first, std::uint64_t n) {
@@ -65,10 +59,20 @@ Accesses accesses_of(const isa::Instruction& in) {
       a.writes.push_back(rows(Space::Sp, in.sp_row, in.rows));
       break;
     case isa::Opcode::Vec: {
-      const Space s = vec_on_acc(in.vec_op) ? Space::Acc : Space::Sp;
-      a.reads.push_back(rows(s, in.src_a, in.rows));
-      if (vec_has_b(in.vec_op)) a.reads.push_back(rows(s, in.src_b, in.rows));
-      a.writes.push_back(rows(s, in.dst, in.rows));
+      const isa::VecOp op = in.vec_op;
+      const std::uint64_t len = isa::vec_is_row_op(op) ? in.len : 1;
+      const std::uint64_t n = std::uint64_t(in.rows) * len;
+      a.reads.push_back(rows(isa::vec_a_on_acc(op) ? Space::Acc : Space::Sp, in.src_a, n));
+      if (isa::vec_has_b(op)) {
+        a.reads.push_back(rows(isa::vec_b_on_acc(op) ? Space::Acc : Space::Sp, in.src_b, n));
+      }
+      a.writes.push_back(rows(isa::vec_writes_acc(op) ? Space::Acc : Space::Sp, in.dst, n));
+      if (op == isa::VecOp::LayerNorm || op == isa::VecOp::RmsNorm) {
+        a.reads.push_back(Range{Space::Qp, in.qp_row, isa::kMaxQpRow + 1});
+      } else if (isa::vec_param_bytes(op, 0, 1) > 0) {
+        // Q = ceil(B / 12C) <= ceil(B / 12) rows: C >= 1 (conservative)
+        a.reads.push_back(rows(Space::Qp, in.qp_row, (isa::vec_param_bytes(op, 0, 1) + 11) / 12));
+      }
       break;
     }
     case isa::Opcode::Sync:

@@ -38,13 +38,13 @@ struct Accesses {
 
 // Rows a partial-row DMA touches count as whole rows; a strided DMA counts its whole DRAM span
 // [dram, dram + (rows - 1) x stride + bytes). Both are conservative: more order, never less.
+// The parameter rows of vlayernorm / vrmsnorm depend on the chip's widths: they count as every
+// parameter row from qp= on.
 Accesses accesses_of(const isa::Instruction& inst);
 
 bool overlap(const Range& a, const Range& b);
 // True when one of x and y writes what the other reads or writes (RAW, WAR or WAW).
 bool conflict(const Accesses& x, const Accesses& y);
 
-bool vec_on_acc(isa::VecOp op);
-bool vec_has_b(isa::VecOp op);
 
 }  // namespace serrano::verify

@@ -18,7 +18,10 @@ const char* const kMnemonics[] = {"load.sp",           "load.wb",      "load.acc
                                   "store.sp",          "store.acc",    "preload",   "matmul",
                                   "matmul.accumulate", "requant",      "vadd.acc",  "vmax.acc",
                                   "vrelu.acc",         "vadd.sp",      "vmax.sp",   "vrelu.sp",
-                                  "sync.load",         "sync.compute", "sync.store"};
+                                  "vsoftmax",          "vlayernorm",   "vrmsnorm",  "vgelu",
+                                  "vlut",              "vswiglu",      "vqadd",     "vqmul",
+                                  "vrope",             "sync.load",    "sync.compute",
+                                  "sync.store"};
 
 // The dependency flags a queue has, in the order of the encoding.
 std::vector<const char*> flags_of(isa::Queue q) {
@@ -79,11 +82,13 @@ Coverage::Coverage() {
   for (const char* e :
        {"dma.partial_row", "dma.full_row", "dma.stride=0", "dma.stride<bytes", "dma.dram_start",
         "dma.dram_end", "preload.rows=R", "preload.rows<R", "matmul.rows=1", "matmul.last_acc_row",
-        "requant.last_sp_row", "requant.clamped", "vec.rows=1", "vec.in_place"}) {
+        "requant.last_sp_row", "requant.clamped", "vec.rows=1", "vec.in_place",
+        "vec.row_op.len=1", "vec.row_op.len>1", "vec.row_op.in_place"}) {
     add(std::string("edge.") + e);
   }
   for (const char* f : {"load->preload", "load->matmul", "load->requant.qp", "matmul->requant",
                         "matmul->matmul.accumulate", "matmul->vec", "vec->requant",
+                        "load->vec.qp", "vec->vec",
                         "requant->store", "requant->matmul", "vec->store", "load->store"}) {
     add(std::string("flow.") + f);
   }
@@ -207,6 +212,10 @@ void Coverage::add(const ChipGeometry& g, const std::vector<isa::Instruction>& c
       case isa::Opcode::Vec:
         if (in.rows == 1) h("edge.vec.rows=1");
         if (in.dst == in.src_a) h("edge.vec.in_place");
+        if (isa::vec_is_row_op(in.vec_op)) {
+          h(in.len == 1 ? "edge.vec.row_op.len=1" : "edge.vec.row_op.len>1");
+          if (in.dst == in.src_a && in.vec_op != isa::VecOp::Softmax) h("edge.vec.row_op.in_place");
+        }
         break;
       default: break;
     }

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "golden/golden.h"
+#include "golden/vector_ops.h"
+#include "model/chip/chip_units.h"
 
 namespace serrano::verify {
 
@@ -21,6 +23,7 @@ struct Machine {
   std::vector<std::int8_t> sp, wb;
   std::vector<std::int32_t> acc;
   std::vector<golden::RequantChannel> qp;
+  std::vector<std::uint8_t> qp_bytes;  // parameter rows as loaded (12C bytes a row)
   std::vector<std::int8_t> tile;  // the latest preload: K x C
   std::uint32_t k = 0;            // its rows (0: none yet; a matmul then adds zeros)
 
@@ -29,11 +32,11 @@ struct Machine {
         sp(g.rows[0] * g.W, 0),
         wb(g.rows[1] * g.C, 0),
         acc(g.rows[2] * g.C, 0),
-        qp(g.rows[3] * g.C) {}
+        qp(g.rows[3] * g.C),
+        qp_bytes(g.rows[3] * 12 * g.C, 0) {}
 
   // Bytes of on-chip row r of memory m as laid out in DRAM (little-endian int32, 12-byte records).
-  void write_row(isa::Mem m, std::uint64_t r, const std::uint8_t* src, std::uint32_t bytes,
-                 const std::vector<isa::Instruction>& p, std::size_t i) {
+  void write_row(isa::Mem m, std::uint64_t r, const std::uint8_t* src, std::uint32_t bytes) {
     switch (m) {
       case isa::Mem::Sp: std::memcpy(&sp[r * g.W], src, bytes); break;
       case isa::Mem::Wb: std::memcpy(&wb[r * g.C], src, bytes); break;
@@ -45,17 +48,15 @@ struct Machine {
         }
         break;
       case isa::Mem::Qp:
+        // The bytes as loaded (vector parameter blocks) and the requant records; a shift outside
+        // [-31, 31] is an error when a requant uses it.
+        std::memcpy(&qp_bytes[r * 12 * g.C], src, bytes);
         for (std::uint32_t ch = 0; ch < bytes / 12; ++ch) {
           std::int32_t v[3];
           for (int f = 0; f < 3; ++f) {
             const std::uint8_t* b = src + 12 * ch + 4 * f;
             v[f] = std::int32_t(std::uint32_t(b[0]) | std::uint32_t(b[1]) << 8 |
                                 std::uint32_t(b[2]) << 16 | std::uint32_t(b[3]) << 24);
-          }
-          if (v[2] < -31 || v[2] > 31) {
-            throw model::ChipError(
-                fmt::format("{}: channel {} of parameter row {} has shift {}, outside [-31, 31]",
-                            describe(p, i), ch, r, v[2]));
           }
           qp[r * g.C + ch] = golden::RequantChannel{v[0], v[1], v[2]};
         }
@@ -88,7 +89,15 @@ struct Machine {
     }
   }
 
-  void requant(const isa::Instruction& in) {
+  void requant(const isa::Instruction& in, const std::vector<isa::Instruction>& p, std::size_t i) {
+    for (std::uint32_t n = 0; n < g.C; ++n) {
+      const int shift = qp[in.qp_row * std::uint64_t(g.C) + n].shift;
+      if (shift < -31 || shift > 31) {
+        throw model::ChipError(
+            fmt::format("{}: channel {} of parameter row {} has shift {}, outside [-31, 31]",
+                        describe(p, i), n, in.qp_row, shift));
+      }
+    }
     const golden::RequantOutput o{in.zero_point, in.act_min, in.act_max};
     for (std::uint32_t m = 0; m < in.rows; ++m) {
       for (std::uint32_t n = 0; n < g.C; ++n) {
@@ -99,34 +108,24 @@ struct Machine {
     }
   }
 
-  // Row by row, in order (a destination row is written before the next source row is read).
-  void vec(const isa::Instruction& in) {
-    for (std::uint32_t r = 0; r < in.rows; ++r) {
-      if (vec_on_acc(in.vec_op)) {
-        for (std::uint32_t e = 0; e < g.C; ++e) {
-          const std::int32_t a = acc[(in.src_a + r) * std::uint64_t(g.C) + e];
-          const std::int32_t b = acc[(in.src_b + r) * std::uint64_t(g.C) + e];
-          std::int32_t d = 0;
-          switch (in.vec_op) {
-            case isa::VecOp::AddAcc: d = std::int32_t(std::uint32_t(a) + std::uint32_t(b)); break;
-            case isa::VecOp::MaxAcc: d = std::max(a, b); break;
-            default: d = std::max(a, 0); break;
-          }
-          acc[(in.dst + r) * std::uint64_t(g.C) + e] = d;
-        }
-      } else {
-        for (std::uint32_t e = 0; e < g.W; ++e) {
-          const int a = sp[(in.src_a + r) * std::uint64_t(g.W) + e];
-          const int b = sp[(in.src_b + r) * std::uint64_t(g.W) + e];
-          int d = 0;
-          switch (in.vec_op) {
-            case isa::VecOp::AddSp: d = std::clamp(a + b, -128, 127); break;
-            case isa::VecOp::MaxSp: d = std::max(a, b); break;
-            default: d = std::max(a, int(in.imm)); break;
-          }
-          sp[(in.dst + r) * std::uint64_t(g.W) + e] = std::int8_t(d);
-        }
-      }
+  // golden::execute_vector_op on these memories.
+  void vec(const isa::Instruction& in, const std::vector<isa::Instruction>& p, std::size_t i) {
+    golden::VectorMemories vm;
+    vm.sp = sp.data();
+    vm.sp_rows = g.rows[0];
+    vm.sp_width = g.W;
+    vm.acc = acc.data();
+    vm.acc_rows = g.rows[2];
+    vm.cols = g.C;
+    vm.qp = qp_bytes.data();
+    vm.qp_rows = g.rows[3];
+    const golden::VectorOpArgs args = model::chip::vector_args(in);
+    const std::string why = golden::check_vector_op(args, vm);
+    if (!why.empty()) throw model::ChipError(describe(p, i) + ": " + why);
+    try {
+      golden::execute_vector_op(args, vm);
+    } catch (const golden::VectorParamError& e) {
+      throw model::ChipError(describe(p, i) + ": " + e.what());
     }
   }
 };
@@ -176,7 +175,7 @@ model::ChipRunResult Interpreter::run(const std::vector<isa::Instruction>& p,
         for (std::uint32_t r = 0; r < in.rows; ++r) {
           std::uint8_t* d = &dram[in.dram_addr + std::uint64_t(r) * in.dram_stride];
           if (in.opcode == isa::Opcode::Load) {
-            mc.write_row(in.mem, in.row + r, d, in.bytes, p, i);
+            mc.write_row(in.mem, in.row + r, d, in.bytes);
           } else {
             mc.read_row(in.mem, in.row + r, row.data(), in.bytes);
             std::memcpy(d, row.data(), in.bytes);
@@ -205,16 +204,18 @@ model::ChipRunResult Interpreter::run(const std::vector<isa::Instruction>& p,
         if (in.act_min > in.act_max) {
           throw model::ChipError(describe(p, i) + ": min must not exceed max");
         }
-        mc.requant(in);
+        mc.requant(in, p, i);
         break;
       case isa::Opcode::Vec: {
-        const bool on_acc = vec_on_acc(in.vec_op);
-        const std::uint64_t cap = m_g.rows[on_acc ? 2 : 0];
-        const char* what = on_acc ? "accumulator" : "scratchpad";
-        check_rows(p, i, what, in.dst, in.rows, cap);
-        check_rows(p, i, what, in.src_a, in.rows, cap);
-        check_rows(p, i, what, in.src_b, in.rows, cap);
-        mc.vec(in);
+        if (unsigned(in.vec_op) < unsigned(isa::VecOp::Softmax)) {
+          const bool on_acc = isa::vec_writes_acc(in.vec_op);
+          const std::uint64_t cap = m_g.rows[on_acc ? 2 : 0];
+          const char* what = on_acc ? "accumulator" : "scratchpad";
+          check_rows(p, i, what, in.dst, in.rows, cap);
+          check_rows(p, i, what, in.src_a, in.rows, cap);
+          check_rows(p, i, what, in.src_b, in.rows, cap);
+        }
+        mc.vec(in, p, i);
         break;
       }
       case isa::Opcode::Sync:

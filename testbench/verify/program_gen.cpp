@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <deque>
 
+#include "golden/vector_ops.h"
 #include "testbench/verify/chip_geometry.h"
 #include "testbench/verify/hazards.h"
 #include "testbench/verify/rng.h"
@@ -184,8 +186,10 @@ class RandomProgram {
  public:
   RandomProgram(const arch::ArchConfig& cfg, std::uint64_t seed, const GenOptions& o)
       : m_g(geometry(cfg)), m_rng(seed), m_o(o), m_b(m_rng, m_o) {
-    m_dram = std::max<std::uint64_t>(o.dram_bytes, 4ull * m_g.row_bytes[3] * 16);
     m_qp_bytes = std::uint64_t(m_g.row_bytes[3]) * 32;  // 32 rows of valid parameter records
+    plan_blocks();
+    m_dram = std::max<std::uint64_t>({o.dram_bytes, 4ull * m_g.row_bytes[3] * 16,
+                                      m_data_base + 8192});
   }
 
   TestProgram build(std::uint64_t seed) {
@@ -225,8 +229,9 @@ class RandomProgram {
     }
   }
 
-  // The initial DRAM: 32 rows of valid requant parameter records at address 0 (the only place
-  // load.qp reads from, and no store writes), random bytes after them.
+  // The initial DRAM: 32 rows of valid requant parameter records at address 0 (where the load.qp
+  // of records read from), then the vector ops' parameter blocks (two variants of each kind), then
+  // random bytes. No store writes below the random bytes.
   std::vector<std::uint8_t> initial_dram() {
     std::vector<std::uint8_t> d(m_dram);
     for (std::uint64_t a = 0; a < m_qp_bytes; a += 12) {
@@ -251,9 +256,10 @@ class RandomProgram {
                                  : std::int32_t(std::array<int, 3>{-31, 31, 0}[m_rng.below(3)]);
       std::memcpy(&d[a], rec, 12);
     }
+    write_blocks(d);
     // Data: per 4-byte word, random bytes (int8 extremes, int32 that saturate a requant), a small
     // int32 (requants that round rather than clamp), or four small int8.
-    for (std::uint64_t a = m_qp_bytes; a < m_dram; a += 4) {
+    for (std::uint64_t a = m_data_base; a < m_dram; a += 4) {
       std::uint32_t w = std::uint32_t(m_rng.next());
       const unsigned r = unsigned(m_rng.below(100));
       if (r >= 40 && r < 70) {
@@ -373,8 +379,8 @@ class RandomProgram {
     isa::Instruction in;
     in.opcode = isa::Opcode::Load;
     in.mem = m;
-    in.rows = count(m_g.rows[std::size_t(m)]);
-    in.row = first_of(m, in.rows);
+    in.rows = count(m == isa::Mem::Qp ? record_rows() : m_g.rows[std::size_t(m)]);
+    in.row = m == isa::Mem::Qp ? first(Space::Qp, in.rows, record_rows(), 1) : first_of(m, in.rows);
     in.bytes = bytes_of(m);
     if (m == isa::Mem::Qp && m_rng.chance(50)) in.bytes = m_g.row_bytes[3];  // every channel
     if (m == isa::Mem::Qp) {
@@ -407,7 +413,7 @@ class RandomProgram {
       in.rows = std::uint32_t(m_last_requant.hi - m_last_requant.lo);
     }
     in.bytes = bytes_of(m);
-    dram_of(in, m_qp_bytes, m_dram, 1);
+    dram_of(in, m_data_base, m_dram, 1);
     m_b.append(in);
   }
 
@@ -454,11 +460,10 @@ class RandomProgram {
     in.sp_row = first_of(isa::Mem::Sp, in.rows);
     // Mostly a parameter row a load.qp wrote (unloaded rows have multiplier 0).
     const auto& rec = m_b.recent(Space::Qp);
+    in.qp_row = std::uint32_t(m_rng.below(record_rows()));
     if (!rec.empty() && m_rng.chance(80)) {
       const Range& q = rec[m_rng.below(rec.size())];
-      in.qp_row = std::uint32_t(q.lo + m_rng.below(q.hi - q.lo));
-    } else {
-      in.qp_row = std::uint32_t(m_rng.below(m_g.rows[3]));
+      if (q.hi <= record_rows()) in.qp_row = std::uint32_t(q.lo + m_rng.below(q.hi - q.lo));
     }
     // Mostly outputs that do not clamp, so that the rounding shows in the result.
     in.zero_point = std::int8_t(m_rng.chance(50) ? m_rng.range(-8, 8) : m_rng.range(-128, 127));
@@ -492,18 +497,174 @@ class RandomProgram {
   }
 
   void vec() {
+    if (m_blocks_ok && m_rng.chance(50)) {
+      transformer_vec();
+      return;
+    }
     isa::Instruction in;
     in.opcode = isa::Opcode::Vec;
     in.vec_op = isa::VecOp(m_rng.below(6));
-    const isa::Mem m = vec_on_acc(in.vec_op) ? isa::Mem::Acc : isa::Mem::Sp;
+    const isa::Mem m = isa::vec_writes_acc(in.vec_op) ? isa::Mem::Acc : isa::Mem::Sp;
     const Space s = Space(m);
     const auto cap = m_g.rows[std::size_t(m)];
     const auto banks = m_g.banks[std::size_t(m)];
     in.rows = count(cap);
     in.dst = first(s, in.rows, cap, banks);
     in.src_a = operand(s, in.dst, in.rows, cap, banks);
-    if (vec_has_b(in.vec_op)) in.src_b = operand(s, in.dst, in.rows, cap, banks);
+    if (isa::vec_has_b(in.vec_op)) in.src_b = operand(s, in.dst, in.rows, cap, banks);
     if (in.vec_op == isa::VecOp::ReluSp) in.imm = std::int8_t(m_rng.range(-128, 127));
+    m_requant_writes.clear();  // the vector unit waits for the matrix unit to be idle
+    m_b.append(in);
+  }
+
+  // ---- The transformer vector ops (docs/isa.md) and their parameter blocks ----
+
+  // Parameter rows [0, record_rows()) take requant records; the blocks live above them.
+  std::uint64_t record_rows() const { return m_g.rows[3] / 2; }
+
+  // Block kinds: 0 softmax, 1 norm (vlayernorm and vrmsnorm), 2 gelu, 3 lut, 4 swiglu, 5 qadd,
+  // 6 qmul. Each has two homes in the parameter memory and two variants in DRAM.
+  static int kind_of(isa::VecOp op) {
+    switch (op) {
+      case isa::VecOp::Softmax: return 0;
+      case isa::VecOp::LayerNorm:
+      case isa::VecOp::RmsNorm: return 1;
+      case isa::VecOp::Gelu: return 2;
+      case isa::VecOp::Lut: return 3;
+      case isa::VecOp::Swiglu: return 4;
+      case isa::VecOp::QAdd: return 5;
+      case isa::VecOp::QMul: return 6;
+      default: return -1;
+    }
+  }
+  static constexpr int kKinds = 7;
+  static constexpr std::uint32_t kMaxLen = 4;  // row ops: len in 1 .. 4
+
+  std::uint64_t norm_channels() const { return std::uint64_t(kMaxLen) * m_g.W; }
+
+  void plan_blocks() {
+    static const isa::VecOp rep[kKinds] = {isa::VecOp::Softmax, isa::VecOp::LayerNorm,
+                                           isa::VecOp::Gelu,    isa::VecOp::Lut,
+                                           isa::VecOp::Swiglu,  isa::VecOp::QAdd,
+                                           isa::VecOp::QMul};
+    const std::uint64_t row = m_g.row_bytes[3];
+    std::uint64_t home = record_rows(), dram = m_qp_bytes;
+    for (int k = 0; k < kKinds; ++k) {
+      const std::uint64_t bytes = isa::vec_param_bytes(rep[k], norm_channels(), m_g.C);
+      m_block_rows[k] = (bytes + row - 1) / row;
+      for (int v = 0; v < 2; ++v) {
+        m_home[k][v] = std::uint32_t(home);
+        home += m_block_rows[k];
+        m_block_dram[k][v] = dram;
+        dram += m_block_rows[k] * row;
+      }
+    }
+    m_blocks_ok = home <= m_g.rows[3] && m_g.W % 2 == 0 && m_g.C >= m_g.W;
+    m_data_base = dram;
+  }
+
+  double unit() { return double(m_rng.next() >> 11) * 0x1p-53; }
+  std::int32_t small_zp() { return std::int32_t(m_rng.range(-20, 20)); }
+
+  std::vector<std::uint8_t> make_block(int kind) {
+    switch (kind) {
+      case 0: return golden::softmax_block(golden::make_softmax_i32_params(std::pow(10.0, -6 + 5 * unit())));
+      case 1: {
+        const std::size_t n = norm_channels();
+        std::vector<double> gamma(n), beta(n);
+        for (std::size_t j = 0; j < n; ++j) {
+          gamma[j] = (0.2 + 2 * unit()) * (m_rng.chance(15) ? -1 : 1);
+          beta[j] = -1 + 2 * unit();
+        }
+        const double in_scale = 0.01 + 0.2 * unit(), out_scale = 0.01 + 0.1 * unit();
+        const golden::NormParams p =
+            m_rng.chance(50)
+                ? golden::make_layernorm_params(in_scale, gamma, beta, out_scale, small_zp(), 1e-5)
+                : golden::make_rmsnorm_params(in_scale, small_zp(), gamma, out_scale, small_zp(),
+                                              1e-5);
+        return golden::norm_block(p, int(m_g.C));
+      }
+      case 2:
+        return golden::gelu_block(golden::make_gelu_erf_params(
+            0.005 + 0.1 * unit(), small_zp(), 0.005 + 0.05 * unit(), small_zp()));
+      case 3: {
+        const double si = 0.01 + 0.1 * unit(), so = 0.005 + 0.05 * unit();
+        return golden::lut_block(m_rng.chance(50)
+                                     ? golden::make_gelu_tanh_params(si, small_zp(), so, small_zp())
+                                     : golden::make_silu_params(si, small_zp(), so, small_zp()));
+      }
+      case 4:
+        return golden::swiglu_block(golden::make_swiglu_params(
+            0.01 + 0.1 * unit(), small_zp(), 0.01 + 0.1 * unit(), small_zp(),
+            0.005 + 0.1 * unit(), small_zp()));
+      case 5:
+        return golden::add_block(golden::make_add_params(0.01 + 0.2 * unit(), small_zp(),
+                                                         0.01 + 0.2 * unit(), small_zp(),
+                                                         0.01 + 0.3 * unit(), small_zp()));
+      default:
+        return golden::mul_block(golden::make_mul_params(0.01 + 0.2 * unit(), small_zp(),
+                                                         0.01 + 0.2 * unit(), small_zp(),
+                                                         0.01 + 0.3 * unit(), small_zp()));
+    }
+  }
+
+  void write_blocks(std::vector<std::uint8_t>& d) {
+    if (!m_blocks_ok) return;
+    for (int k = 0; k < kKinds; ++k) {
+      for (int v = 0; v < 2; ++v) {
+        const std::vector<std::uint8_t> b = make_block(k);
+        std::copy(b.begin(), b.end(), d.begin() + std::ptrdiff_t(m_block_dram[k][v]));
+      }
+    }
+  }
+
+  // Loads a variant of block `kind` into home h (all its rows).
+  void load_block(int kind, int h) {
+    isa::Instruction in;
+    in.opcode = isa::Opcode::Load;
+    in.mem = isa::Mem::Qp;
+    in.row = m_home[kind][h];
+    in.rows = std::uint32_t(m_block_rows[kind]);
+    in.bytes = m_g.row_bytes[3];
+    in.dram_addr = m_block_dram[kind][m_rng.below(2)];
+    in.dram_stride = m_g.row_bytes[3];
+    m_b.append(in);
+    m_loaded[kind][h] = true;
+  }
+
+  void transformer_vec() {
+    isa::Instruction in;
+    in.opcode = isa::Opcode::Vec;
+    in.vec_op = isa::VecOp(6 + m_rng.below(9));
+    const isa::VecOp op = in.vec_op;
+    const auto sp_cap = m_g.rows[0], acc_cap = m_g.rows[2];
+    const auto sp_banks = m_g.banks[0], acc_banks = m_g.banks[2];
+    if (isa::vec_is_row_op(op)) {
+      in.len = std::uint32_t(m_rng.range(1, kMaxLen));
+      const std::uint64_t cap = op == isa::VecOp::Softmax ? std::min(sp_cap, acc_cap) : sp_cap;
+      in.rows = count(std::max<std::uint64_t>(1, cap / in.len));
+      const std::uint32_t n = in.rows * in.len;
+      in.dst = first(Space::Sp, n, sp_cap, sp_banks);
+      in.src_a = op == isa::VecOp::Softmax ? first(Space::Acc, n, acc_cap, acc_banks)
+                                           : operand(Space::Sp, in.dst, n, sp_cap, sp_banks);
+    } else {
+      const std::uint64_t cap = op == isa::VecOp::Rope ? std::min(sp_cap, acc_cap) : sp_cap;
+      in.rows = count(cap);
+      in.dst = first(Space::Sp, in.rows, sp_cap, sp_banks);
+      in.src_a = operand(Space::Sp, in.dst, in.rows, sp_cap, sp_banks);
+      if (op == isa::VecOp::Rope) {
+        in.src_b = first(Space::Acc, in.rows, acc_cap, acc_banks);
+        in.imm = std::int8_t(m_rng.chance(50) ? m_rng.range(-10, 10) : m_rng.range(-128, 127));
+      } else if (isa::vec_has_b(op)) {
+        in.src_b = operand(Space::Sp, in.dst, in.rows, sp_cap, sp_banks);
+      }
+    }
+    const int kind = kind_of(op);
+    if (kind >= 0) {
+      const int h = int(m_rng.below(2));
+      if (!m_loaded[kind][h] || m_rng.chance(15)) load_block(kind, h);
+      in.qp_row = m_home[kind][h];
+    }
     m_requant_writes.clear();  // the vector unit waits for the matrix unit to be idle
     m_b.append(in);
   }
@@ -540,8 +701,13 @@ class RandomProgram {
   Rng m_rng;
   GenOptions m_o;
   Builder m_b;
-  std::uint64_t m_dram = 0, m_qp_bytes = 0;
+  std::uint64_t m_dram = 0, m_qp_bytes = 0, m_data_base = 0;
   bool m_small = false;
+  bool m_blocks_ok = false;  // the chip can run the transformer vector ops as generated
+  std::uint64_t m_block_rows[kKinds] = {};
+  std::uint32_t m_home[kKinds][2] = {};
+  std::uint64_t m_block_dram[kKinds][2] = {};
+  bool m_loaded[kKinds][2] = {};
   std::vector<Range> m_requant_writes;  // scratchpad rows of requants since the last vector op
   Range m_last_matmul{Space::Acc, 0, 0}, m_last_requant{Space::Sp, 0, 0};  // hi 0: none yet
 };
