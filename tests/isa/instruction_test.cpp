@@ -141,7 +141,7 @@ TEST(IsaEncoding, FieldExtremesRoundTrip) {
 }
 
 TEST(IsaEncoding, EveryOpcodeAndQueue) {
-  EXPECT_EQ(forms().size(), 19u);
+  EXPECT_EQ(forms().size(), 28u);
   const std::pair<const char*, Queue> cases[] = {
       {"sync.load", Queue::Load},
       {"sync.compute", Queue::Compute},
@@ -235,8 +235,8 @@ TEST(IsaDecodeErrors, InvalidFunc) {
             "sync: func (w0[11:8]) = 3 is not a queue (0 load, 1 compute, 2 store)");
   EXPECT_EQ(error_of([&] { decode(0x0000000100000102ull, 0); }),
             "store: func (w0[11:8]) = 1 (wb) is not a memory a store reads (0 sp, 2 acc)");
-  EXPECT_EQ(error_of([&] { decode(0x0000000100000606ull, 0); }),
-            "vec: func (w0[11:8]) = 6 is not a vector op (0 .. 5)");
+  EXPECT_EQ(error_of([&] { decode(0x0000000100000f06ull, 0); }),
+            "vec: func (w0[11:8]) = 15 is not a vector op (0 .. 14)");
   EXPECT_EQ(error_of([&] { decode(0x0000000100000103ull, 0); }),
             "preload: unused field func (w0[11:8]) is non-zero");
 }
