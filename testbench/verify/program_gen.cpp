@@ -381,6 +381,11 @@ class RandomProgram {
     in.mem = m;
     in.rows = count(m == isa::Mem::Qp ? record_rows() : m_g.rows[std::size_t(m)]);
     in.row = m == isa::Mem::Qp ? first(Space::Qp, in.rows, record_rows(), 1) : first_of(m, in.rows);
+    if (m == isa::Mem::Qp && m_rng.chance(4)) {  // now and then records over every row
+      in.row = 0;
+      in.rows = std::uint32_t(m_g.rows[3]);
+      for (auto& home : m_loaded) home[0] = home[1] = false;  // the blocks are gone
+    }
     in.bytes = bytes_of(m);
     if (m == isa::Mem::Qp && m_rng.chance(50)) in.bytes = m_g.row_bytes[3];  // every channel
     if (m == isa::Mem::Qp) {
@@ -548,7 +553,13 @@ class RandomProgram {
                                            isa::VecOp::Swiglu,  isa::VecOp::QAdd,
                                            isa::VecOp::QMul};
     const std::uint64_t row = m_g.row_bytes[3];
-    std::uint64_t home = record_rows(), dram = m_qp_bytes;
+    std::uint64_t total = 0;  // the homes end at the last parameter row
+    for (int k = 0; k < kKinds; ++k) {
+      const std::uint64_t bytes = isa::vec_param_bytes(rep[k], norm_channels(), m_g.C);
+      total += 2 * ((bytes + row - 1) / row);
+    }
+    std::uint64_t home = std::max(record_rows(), m_g.rows[3] - std::min(total, m_g.rows[3]));
+    std::uint64_t dram = m_qp_bytes;
     for (int k = 0; k < kKinds; ++k) {
       const std::uint64_t bytes = isa::vec_param_bytes(rep[k], norm_channels(), m_g.C);
       m_block_rows[k] = (bytes + row - 1) / row;
