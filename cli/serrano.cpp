@@ -8,6 +8,7 @@
 
 #include "cli/asm_command.h"
 #include "cli/gemm_command.h"
+#include "cli/layer_command.h"
 #include "cli/run_command.h"
 #include "cli/verify_command.h"
 
@@ -16,6 +17,7 @@ int sc_main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   serrano::cli::add_gemm_command(app, exit_code);
+  serrano::cli::add_layer_command(app, exit_code);
   serrano::cli::add_asm_commands(app, exit_code);
   serrano::cli::add_run_command(app, exit_code);
   serrano::cli::add_verify_command(app, exit_code);
