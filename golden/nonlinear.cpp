@@ -94,6 +94,11 @@ std::int32_t exp_q30(std::int32_t x_q20) {
   }
   // x = -z ln2 + p, z = floor(-x / ln2) in [0, 30], p in (-ln2, 0].
   const std::int32_t z = (-x_q20) / kSoftmaxLn2Q20;
+  // z = 30 only at the clamp value x = -30 ln2 itself: exactly 0 (not round(poly / 2^30) = 1), so
+  // a masked or padded logit (pushed to the clamp) contributes nothing to the softmax sum.
+  if (z >= kSoftmaxMaxZ) {
+    return 0;
+  }
   const std::int32_t p = x_q20 + z * kSoftmaxLn2Q20;
   // exp(p) ~= a (p + b)^2 + c: (p + b) in Q20, squared Q40, times a (Q15) = Q55, to Q30.
   const std::int64_t pb = static_cast<std::int64_t>(p) + kSoftmaxPolyBQ20;

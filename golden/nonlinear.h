@@ -32,7 +32,10 @@ struct SoftmaxParams {
 SoftmaxParams make_softmax_params(double input_scale);
 
 // exp(x) for x = x_q20 / 2^20 <= 0 (x_q20 in [-30 * kSoftmaxLn2Q20, 0]), result in Q30 (value *
-// 2^30), in [0, 2^30 + 2^20]. Exposed for tests; softmax_i8 uses it.
+// 2^30), in [0, 2^30 + 2^20]. At the clamp itself (z = floor(-x / ln2) = kSoftmaxMaxZ, i.e.
+// x_q20 = -30 * kSoftmaxLn2Q20) the result is exactly 0, so an element at the clamp (a masked or
+// padded logit) adds nothing to the softmax sum and gets output -128; just above the clamp it is
+// >= 1. Exposed for tests; softmax_i8 / softmax_i32 use it.
 std::int32_t exp_q30(std::int32_t x_q20);
 
 // Softmax over one row of int8 logits q (real value input_scale * q). Output int8 with scale 1/256

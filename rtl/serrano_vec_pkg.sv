@@ -90,7 +90,8 @@ package serrano_vec_pkg;
   // ---------------------------------------------------------------- softmax_i32
 
   // exp_q30: exp(x) for x = x_q20 / 2^20 in [-30 ln2, 0], in Q30. x = -z ln2 + p, z in [0, 30],
-  // exp(p) ~ a (p + b)^2 + c, then / 2^z (all rounded half away from zero).
+  // exp(p) ~ a (p + b)^2 + c, then / 2^z (all rounded half away from zero); z >= 30 (only the
+  // clamp value -30 ln2 itself) gives exactly 0, so a masked or padded logit adds nothing.
   function automatic logic signed [63:0] vec_exp_q30(logic signed [31:0] ex_x);
     logic [31:0]        ex_z;
     logic signed [31:0] ex_p;
@@ -100,7 +101,13 @@ package serrano_vec_pkg;
     ex_pb   = vec_sx32(ex_p) + 64'sd1418723;          // p + b, b = 1.353 (Q20)
     ex_poly = vec_round_shift(64'sd11747 * ex_pb * ex_pb, 6'd25) +  // a = 0.3585 (Q15)
               64'sd369367187;                                       // c = 0.344 (Q30)
-    ex_out  = (ex_z == 32'd0) ? ex_poly : vec_round_shift(ex_poly, ex_z[5:0]);
+    if (ex_z >= 32'd30) begin                          // kSoftmaxMaxZ: at the clamp, 0
+      ex_out = 64'sd0;
+    end else if (ex_z == 32'd0) begin
+      ex_out = ex_poly;
+    end else begin
+      ex_out = vec_round_shift(ex_poly, ex_z[5:0]);
+    end
     return ex_out;
   endfunction
 

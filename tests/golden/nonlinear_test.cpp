@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -58,18 +59,67 @@ TEST(NonlinearSoftmax, ExpHandValues) {
   EXPECT_EQ(exp_q30(0), 1074015305);
   // x = -ln2 exactly: z = 1, p = 0: 1074015305 / 2 = 537007652.5 -> 537007653 (ties away).
   EXPECT_EQ(exp_q30(-kSoftmaxLn2Q20), 537007653);
-  // x = -30 ln2: z = 30: 1074015143 / 2^30 = 1.0003 -> 1.
-  EXPECT_EQ(exp_q30(-30 * kSoftmaxLn2Q20), 1);
+  // x = -30 ln2: z = 30, the clamp: exactly 0 (not 1074015143 / 2^30 = 1.0003 -> 1).
+  EXPECT_EQ(exp_q30(-30 * kSoftmaxLn2Q20), 0);
   EXPECT_THROW(exp_q30(1), std::invalid_argument);
   EXPECT_THROW(exp_q30(-30 * kSoftmaxLn2Q20 - 1), std::invalid_argument);
-  // Within 0.32% (+ 1/2 LSB) of exp over the whole range (measured 0.312%), non-decreasing.
+  // Within 0.32% (+ 1/2 LSB) of exp over the range above the clamp (measured 0.312%),
+  // non-decreasing.
   std::int32_t prev = 0;
-  for (std::int32_t x = -30 * kSoftmaxLn2Q20; x <= 0; x += 997) {
+  for (std::int32_t x = -30 * kSoftmaxLn2Q20 + 997; x <= 0; x += 997) {
     const std::int32_t e = exp_q30(x);
     EXPECT_GE(e, prev);
     prev = e;
     const double ref = std::ldexp(std::exp(std::ldexp(x, -20)), 30);
     EXPECT_LE(std::fabs(e - ref), 0.0032 * ref + 0.5) << x;
+  }
+}
+
+TEST(NonlinearSoftmax, ExpIsZeroExactlyAtTheClamp) {
+  // z = floor(-x / ln2) reaches kSoftmaxMaxZ = 30 only at the clamp value itself: exp_q30 is 0
+  // there, so an element at the clamp (a masked or padded logit) adds nothing to the sum.
+  const std::int32_t clamp = -kSoftmaxMaxZ * kSoftmaxLn2Q20;
+  EXPECT_EQ(clamp, -21804510);
+  EXPECT_EQ(exp_q30(clamp), 0);
+  // One Q20 step above the clamp: z = 29, p = 1 - ln2: poly = 536966613 (~2^29), / 2^29 -> 1,
+  // as before the rule. The whole last octave (z = 29) stays at 1 or 2, never 0, non-decreasing.
+  EXPECT_EQ(exp_q30(clamp + 1), 1);
+  std::int32_t prev = exp_q30(clamp);
+  for (std::int32_t x = clamp + 1; x <= clamp + kSoftmaxLn2Q20; x += 131) {
+    const std::int32_t e = exp_q30(x);
+    EXPECT_GE(e, 1) << x;
+    EXPECT_LE(e, 2) << x;
+    EXPECT_GE(e, prev) << x;
+    prev = e;
+  }
+  EXPECT_EQ(exp_q30(clamp + kSoftmaxLn2Q20), 2);  // x = -29 ln2: z = 29, p = 0: 1074015305 / 2^29
+}
+
+TEST(NonlinearSoftmax, ClampedElementsContributeNothing) {
+  // Scale 0.5: d <= -42 gives x <= -21 < -30 ln2 (-20.79), so those elements sit at the clamp.
+  // Appending them leaves the other outputs bit for bit unchanged and they get -128.
+  const SoftmaxParams p = make_softmax_params(0.5);
+  std::mt19937_64 rng(11);
+  for (int r = 0; r < 200; ++r) {
+    const std::size_t n = 1 + rng() % 40;
+    std::vector<std::int8_t> row(n);
+    for (auto& v : row) v = static_cast<std::int8_t>(static_cast<int>(rng() % 100) + 20);  // >= 20
+    std::vector<std::int8_t> longer = row;
+    const std::size_t extra = 1 + rng() % 20;
+    for (std::size_t k = 0; k < extra; ++k) {
+      longer.insert(longer.begin() + static_cast<std::ptrdiff_t>(rng() % (longer.size() + 1)),
+                    static_cast<std::int8_t>(-128 + static_cast<int>(rng() % 20)));  // <= -109
+    }
+    const std::vector<std::int8_t> out = softmax_i8(longer, p);
+    std::vector<std::int8_t> kept;
+    for (std::size_t i = 0; i < longer.size(); ++i) {
+      if (longer[i] < 0) {
+        EXPECT_EQ(out[i], -128) << i;
+      } else {
+        kept.push_back(out[i]);
+      }
+    }
+    EXPECT_EQ(kept, softmax_i8(row, p)) << "row " << r;
   }
 }
 
@@ -235,6 +285,83 @@ TEST(SoftmaxI32, MatchesInt8SoftmaxOnInt8Grid) {
     }
     EXPECT_EQ(softmax_i8(row8, p8), softmax_i32(row32, p32));
   }
+}
+
+TEST(SoftmaxI32, MaskedRowHandValues) {
+  // Three visible logits, one masked (it was the row max) and 12 padding elements to a width of
+  // 16. Under the old rule (exp 1, not 0, at the clamp) the 13 extra units in the sum moved the
+  // first output across a rounding boundary (-54 instead of -53).
+  const SoftmaxI32Params p = make_softmax_i32_params(1e-3);
+  const std::vector<std::int8_t> alone = softmax_i32({3109, 3996, -1204}, p);
+  EXPECT_EQ(alone, (std::vector<std::int8_t>{-53, 53, -127}));
+  std::vector<std::int32_t> row = {3109, 5000 - (1 << 30), 3996, -1204};
+  row.resize(16, -(1 << 30));
+  std::vector<std::int8_t> want = {-53, -128, 53, -127};
+  want.resize(16, -128);
+  EXPECT_EQ(softmax_i32(row, p), want);
+}
+
+TEST(SoftmaxI32, MaskedLogitsAreExact) {
+  // The compiler masks attention logits (causal mask, padding of a row to a multiple of the array
+  // width) by adding -2^30: such a logit lands on the exponent clamp, where exp_q30 is exactly 0.
+  // So the softmax of the masked row equals, bit for bit, the softmax of the visible elements
+  // alone, and every masked element gives -128 (probability 0). Padding is an element of value
+  // -2^30 (0 - 2^30).
+  constexpr std::int64_t kMask = std::int64_t{1} << 30;
+  std::mt19937_64 gen(2028);
+  int masked_total = 0;
+  for (const double scale : {1e-4, 1e-3, 0.02}) {
+    const SoftmaxI32Params p = make_softmax_i32_params(scale);
+    // Logit spreads of +-4, +-16 and +-40 in real terms (the last puts visible elements at the
+    // clamp too).
+    for (const double spread : {4.0, 16.0, 40.0}) {
+      const auto range = static_cast<std::int64_t>(spread / scale);
+      for (const std::size_t n : {1u, 2u, 3u, 7u, 16u, 33u, 64u, 100u, 128u, 257u}) {
+        for (int r = 0; r < 8; ++r) {
+          std::vector<std::int32_t> visible(n);
+          for (auto& q : visible) {
+            q = static_cast<std::int32_t>(static_cast<std::int64_t>(gen() % (2 * range + 1)) -
+                                          range);
+          }
+          // Mask a random subset (any element, the row max included, but never all of them),
+          // then pad to a multiple of 8 or 16.
+          std::vector<std::int32_t> full(visible);
+          std::vector<bool> is_masked(n, false);
+          const std::size_t keep = gen() % n;               // this one stays visible
+          const int density = static_cast<int>(gen() % 4);  // 0: none masked .. 3: most masked
+          for (std::size_t i = 0; i < n; ++i) {
+            if (i != keep && static_cast<int>(gen() % 4) < density) {
+              is_masked[i] = true;
+              full[i] = static_cast<std::int32_t>(full[i] - kMask);
+            }
+          }
+          const std::size_t width = (gen() % 2) ? 8 : 16;
+          while (full.size() % width != 0) {
+            full.push_back(static_cast<std::int32_t>(-kMask));
+            is_masked.push_back(true);
+          }
+          std::vector<std::int32_t> shown;
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!is_masked[i]) shown.push_back(visible[i]);
+          }
+          const std::vector<std::int8_t> out = softmax_i32(full, p);
+          const std::vector<std::int8_t> ref = softmax_i32(shown, p);
+          ASSERT_EQ(out.size(), full.size());
+          std::vector<std::int8_t> got;
+          for (std::size_t i = 0; i < full.size(); ++i) {
+            if (is_masked[i]) {
+              EXPECT_EQ(out[i], -128) << "scale " << scale << " n " << n << " element " << i;
+              ++masked_total;
+            } else {
+              got.push_back(out[i]);
+            }
+          }
+          EXPECT_EQ(got, ref) << "scale " << scale << " spread " << spread << " n " << n;
+        }
+      }
+    }
+  }
+  EXPECT_GT(masked_total, 10000);  // the rows above mask and pad plenty of elements
 }
 
 TEST(SoftmaxI32, RejectsBadScales) {
