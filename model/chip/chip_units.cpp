@@ -110,7 +110,7 @@ void RunContext::wait_until(std::uint64_t c) {
 }
 
 void RunContext::wait_until_mid(std::uint64_t c) {
-  const sc_core::sc_time t = origin + at_cycle(c) + sc_core::sc_time(0.5, sc_core::SC_NS);
+  const sc_core::sc_time t = origin + at_cycle(c) + half_cycle();
   if (t > sc_core::sc_time_stamp()) sc_core::wait(t - sc_core::sc_time_stamp());
 }
 
@@ -184,7 +184,7 @@ bool OnChipMemory::bank_busy(isa::Mem m, int port, std::uint64_t row,
   const std::uint64_t nb = banks(m);
   // Cycle `cycle` is decided half a cycle into the cycle before it: later claims do not count.
   const sc_core::sc_time decided =
-      m_ctx.origin + at_cycle(cycle) - sc_core::sc_time(0.5, sc_core::SC_NS);
+      m_ctx.origin + at_cycle(cycle) - half_cycle();
   for (const Reservation& r : m_reserved[std::size_t(m)][port]) {
     if (r.end <= cycle || cycle < r.first_cycle || r.made > decided) continue;
     if (r.all_banks) return true;

@@ -40,8 +40,16 @@ namespace serrano::model::chip {
 inline constexpr std::size_t kQueueDepth = 16;  // docs/chip-timing.md, "Dispatch"
 inline constexpr std::size_t kDmaInFlight = 8;  // docs/chip-timing.md, "Units"
 
+// Cycle c as a SystemC time (1 ns a cycle). Built from the integer tick count: sc_time's
+// (double, unit) constructor was a third of a large timing-only run's wall time.
 inline sc_core::sc_time at_cycle(std::uint64_t c) {
-  return sc_core::sc_time(double(c), sc_core::SC_NS);
+  static const sc_core::sc_time::value_type ticks = sc_core::sc_time(1, sc_core::SC_NS).value();
+  return sc_core::sc_time::from_value(c * ticks);
+}
+// Half a cycle: the point inside a cycle at which the DMA decides (docs/chip-timing.md).
+inline sc_core::sc_time half_cycle() {
+  static const sc_core::sc_time half(0.5, sc_core::SC_NS);
+  return half;
 }
 
 // "instruction 7 (matmul sp=0 rows=16 acc=0)": how errors name an instruction.
