@@ -269,7 +269,7 @@ class Compiler {
       t.kcache = alloc("kcache.t", B * hkv * e * ctx);  // [b][g][e][kv + 1]: K transposed
       t.vcache = alloc("vcache", B * hkv * ctx * e);    // [b][g][kv + 1][e]
     } else {
-      t.kt = alloc("attn.k.t", B * hkv * e * Lq);  // [b][g][e][seq]
+      t.kt = alloc("attn.k.t", B * hkv * e * kt_pitch());  // [b][g][e][pitch >= seq]
     }
     t.ctx = alloc("attn.context", T * qd);
     t.o = alloc("attn.out", T * d);
@@ -303,12 +303,19 @@ class Compiler {
     t.act_block = alloc("block.act", ceil_div(528, row) * row);
     t.softmax = alloc("block.softmax", row);
     t.ctx_q = alloc("p.context", row);
-    t.consts = alloc("consts", 2 * m_c.W);  // a row of 127s, a row of 1s
+    t.consts = alloc("consts", 2 * Lq * m_c.W);  // Lq rows of 127s, Lq rows of 1s
     const u64 len = ceil_div(ctx, m_c.C);
     t.mask = alloc("mask", Lq * len * m_c.C * 4);
     if (rope) t.rope = alloc("rope", u64(m_m.max_context) * rope_rows() * 4 * m_c.C);
   }
 
+  // Bytes between the rows of a K^T block in prefill: the sequence rounded up to an odd number
+  // of 64-byte bursts, so that the rows of a tile fall on every DRAM channel in turn.
+  u64 kt_pitch() const {
+    u64 bursts = ceil_div(Lq, 64);
+    if (bursts % 2 == 0) ++bursts;
+    return bursts * 64;
+  }
   u64 norm_block_rows() const { return 1 + ceil_div(d, m_c.C); }
   u64 rope_rows() const { return std::max<u64>(1, e / m_c.W); }
   VecOp norm_op() const {
@@ -446,6 +453,8 @@ class Compiler {
     // load queue, at most m_sin <= kQpRing steps ahead, cannot overtake its requant); 8 ..: the
     // epilogue's block.
     constexpr u64 kQpRing = 8, kMaxRing = 8;
+    // Plan 0 streams W in groups of up to kGroup K tiles per step (fewer, larger DMAs).
+    const u64 kGroup = std::max<u64>(1, std::min<u64>({kt_n, 8, m_c.wb / (kSlots * R)}));
     const u64 qp_epi = kQpRing;
     if (qp_epi + epi_rows > m_c.qp) no_fit(kname, "parameter", qp_epi + epi_rows, m_c.qp);
     const u64 mb_cap = std::min<u64>({M, m_c.acc / 2, isa::kMaxRowCount});
@@ -485,7 +494,7 @@ class Compiler {
       const u64 blocks = plan.kind == 0 ? mb_n : plan.kind == 1 ? nb_n : 1;
       const u64 steps = plan.kind == 0 ? nb_n * kt_n : plan.kind == 1 ? mb_n * kt_n : ~u64(0);
       m_sin = blocks > 1 && plan.kind == 1 ? std::min<u64>(kMaxRing, steps + 2) : kMaxRing;
-      m_sin = std::min<u64>(m_sin, m_c.wb / R);
+      m_sin = std::min<u64>(m_sin, m_c.wb / (plan.kind == 0 ? kGroup * R : R));
       if (plan.kind == 2) m_sin = std::min<u64>(m_sin, (m_c.sp / mb - kSlots));
       if (plan.kind == 1) m_sin = std::min<u64>(m_sin, (m_c.sp / mb - kSlots));
       m_sin = std::max<u64>(m_sin, kSlots);
@@ -522,14 +531,19 @@ class Compiler {
         for (u64 nb = 0; nb < nb_n; ++nb) {
           const u64 cols = std::min(C, N - nb * C);
           const u64 acc = (m_out % 2) * (m_c.acc / 2), qp = m_out % kQpRing;
-          for (u64 kt = 0; kt < kt_n; ++kt) {
-            const u64 depth = std::min(R, K - kt * R), wslot = (m_in_ring++ % m_sin) * R;
+          // A step loads up to kGroup consecutive K tiles of W with one DMA.
+          for (u64 kg = 0; kg < kt_n; kg += kGroup) {
+            const u64 kend = std::min(kt_n, kg + kGroup);
+            const u64 wslot = (m_in_ring++ % m_sin) * kGroup * R;
             Step s;
-            if (kt == 0) s.loads.push_back(load(Mem::Qp, qp, 1, 12 * cols, p + 12 * nb * C, 12 * cols));
-            s.loads.push_back(load(Mem::Wb, wslot, depth, cols, w + kt * R * ldw + nb * C, ldw));
-            s.compute.push_back(preload(wslot, depth));
-            s.compute.push_back(matmul(areg + kt * mb, rows, acc, kt > 0));
-            if (kt + 1 == kt_n) block_end(s, m0, rows, nb, acc, qp);
+            if (kg == 0) s.loads.push_back(load(Mem::Qp, qp, 1, 12 * cols, p + 12 * nb * C, 12 * cols));
+            s.loads.push_back(load(Mem::Wb, wslot, std::min(K - kg * R, (kend - kg) * R), cols,
+                                   w + kg * R * ldw + nb * C, ldw));
+            for (u64 kt = kg; kt < kend; ++kt) {
+              s.compute.push_back(preload(wslot + (kt - kg) * R, std::min(R, K - kt * R)));
+              s.compute.push_back(matmul(areg + kt * mb, rows, acc, kt > 0));
+            }
+            if (kend == kt_n) block_end(s, m0, rows, nb, acc, qp);
             m_steps.push_back(std::move(s));
           }
         }
@@ -644,50 +658,46 @@ class Compiler {
   }
 
   // ---- K transposed (and, for decode, the cache appends) ----
+  // The chip has no transposing DMA: each token's e key bytes are loaded as e one-byte
+  // scratchpad rows and stored back as one column of K^T. Pairs go token-major across the KV
+  // heads, so consecutive transfers use different DRAM channels.
   void kv_write() {
     const bool decode = m_s.phase == Phase::Decode;
     begin("attn.kv", {}, decode ? fmt::format("append K^T and V, {} heads", B * hkv)
                                 : fmt::format("K^T, {} x {}x{}", B * hkv, Lq, e));
-    const u64 cap = decode ? ctx : Lq;  // columns of a K^T block
+    const u64 cap = decode ? ctx : kt_pitch();  // bytes between the rows of a K^T block
     const u64 kt_base = decode ? t.kcache : t.kt;
-    // Pairs (load one-byte rows into the scratchpad, store them transposed).
     struct Pair {
       Instruction ld, st;
-      u64 rows;
     };
     std::vector<Pair> pairs;
-    for (u64 b = 0; b < B; ++b) {
-      for (u64 g = 0; g < hkv; ++g) {
-        const u64 src = t.k + b * Lq * kvd + g * e;  // token j, element c at src + j kvd + c
-        const u64 dst = kt_base + (b * hkv + g) * e * cap;  // element c, token j at dst + c cap + j
-        if (e <= Lq) {  // per element c: Lq one-byte rows
-          for (u64 c = 0; c < e; ++c) {
-            pairs.push_back({load(Mem::Sp, 0, Lq, 1, src + c, kvd),
-                             store(Mem::Sp, 0, Lq, 1, dst + c * cap + past, 1), Lq});
-          }
-        } else {  // per token j: e one-byte rows
-          for (u64 j = 0; j < Lq; ++j) {
-            pairs.push_back({load(Mem::Sp, 0, e, 1, src + j * kvd, 1),
-                             store(Mem::Sp, 0, e, 1, dst + past + j, cap), e});
-          }
-        }
-        if (decode) {  // V row kv of the cache
-          const u64 vr = std::max<u64>(1, e / m_c.W), vb = std::min(e, m_c.W);
-          pairs.push_back({load(Mem::Sp, 0, vr, vb, t.v + b * kvd + g * e, vb),
-                           store(Mem::Sp, 0, vr, vb, t.vcache + ((b * hkv + g) * cap + past) * e, vb),
-                           vr});
+    for (u64 j = 0; j < Lq; ++j) {
+      for (u64 b = 0; b < B; ++b) {
+        for (u64 g = 0; g < hkv; ++g) {
+          const u64 src = t.k + (b * Lq + j) * kvd + g * e;
+          const u64 dst = kt_base + (b * hkv + g) * e * cap + past + j;
+          pairs.push_back({load(Mem::Sp, 0, e, 1, src, 1), store(Mem::Sp, 0, e, 1, dst, cap)});
         }
       }
     }
-    const u64 max_rows = std::max(Lq, e);
-    const u64 per_step = std::min<u64>(16, m_c.sp / (kSlots * max_rows));
-    if (per_step == 0) no_fit("attn.kv", "scratchpad", kSlots * max_rows, m_c.sp);
+    if (decode) {  // row kv of the V cache
+      const u64 vr = std::max<u64>(1, e / m_c.W), vb = std::min(e, m_c.W);
+      for (u64 b = 0; b < B; ++b) {
+        for (u64 g = 0; g < hkv; ++g) {
+          pairs.push_back(
+              {load(Mem::Sp, 0, vr, vb, t.v + b * kvd + g * e, vb),
+               store(Mem::Sp, 0, vr, vb, t.vcache + ((b * hkv + g) * cap + past) * e, vb)});
+        }
+      }
+    }
+    const u64 per_step = std::min<u64>(32, m_c.sp / (kSlots * e));
+    if (per_step == 0) no_fit("attn.kv", "scratchpad", kSlots * e, m_c.sp);
     for (std::size_t i = 0, step = 0; i < pairs.size(); i += per_step, ++step) {
       Step s;
-      const u64 base = (step % kSlots) * per_step * max_rows;
+      const u64 base = (step % kSlots) * per_step * e;
       for (std::size_t k = i; k < std::min(pairs.size(), i + per_step); ++k) {
         Pair pr = pairs[k];
-        pr.ld.row = pr.st.row = std::uint32_t(base + (k - i) * max_rows);
+        pr.ld.row = pr.st.row = std::uint32_t(base + (k - i) * e);
         s.loads.push_back(pr.ld);
         s.stores.push_back(pr.st);
       }
@@ -709,23 +719,23 @@ class Compiler {
       fail(fmt::format("attention of {} ({}): a softmax row of {} elements exceeds 65536",
                        m_m.name, phase_text(), len * C));
     }
-    // Weight buffer per slot: K^T tiles (kts x len) and V tiles (len x nbe).
+    // Weight buffer per slot: K^T tiles (kts x len) and V tiles (len x nbe), shared by the G
+    // query heads of the KV head: each tile is preloaded once and streams every head's rows.
     const u64 wb_slot = R * len * (kts + nbe);
     if (kSlots * wb_slot > m_c.wb) no_fit(name, "weight-buffer", kSlots * wb_slot, m_c.wb);
-    // Queries per step: scratchpad 2 Q slots + P + 2 output slots + 2 constant rows;
-    // accumulators 2 mask slots + scores + context.
-    const u64 sp_q = kSlots * G * kts + len + kSlots * G * nbe;
-    const u64 acc_q = (mask ? kSlots * len : 0) + len + nbe;
-    u64 qb = std::min<u64>({Lq, (m_c.sp - std::min<u64>(m_c.sp, 2)) / sp_q, m_c.acc / acc_q,
-                            isa::kMaxRowCount / len});
+    // Rows per query: scratchpad Q slots, P, output slots, the two constant rows; accumulators
+    // scores, context and mask slots (the mask repeated for each head).
+    const u64 sp_q = kSlots * G * kts + G * len + kSlots * G * nbe + 2;
+    const u64 acc_q = G * len + G * nbe + (mask ? kSlots * G * len : 0);
+    const u64 qb = std::min<u64>({Lq, m_c.sp / sp_q, m_c.acc / acc_q,
+                                  isa::kMaxRowCount / (G * len * 2)});
     if (qb == 0) no_fit(name, "accumulator", acc_q, m_c.acc);
-    // Scratchpad layout.
-    const u64 sp_qs = 0, sp_p = kSlots * G * kts * qb, sp_out = sp_p + qb * len;
-    const u64 sp_c127 = sp_out + kSlots * G * nbe * qb, sp_c1 = sp_c127 + 1;
-    // Accumulators and weight buffer.
-    const u64 acc_s = 0, acc_cx = len * qb, acc_mask = acc_cx + nbe * qb;
+    // Scratchpad: [Q slots | P | output slots | 127s | 1s]; accumulators: [S | Cx | mask slots].
+    const u64 sp_p = kSlots * G * kts * qb, sp_out = sp_p + G * qb * len;
+    const u64 sp_c127 = sp_out + kSlots * G * nbe * qb, sp_c1 = sp_c127 + qb;
+    const u64 acc_s = 0, acc_cx = G * len * qb, acc_mask = acc_cx + G * nbe * qb;
     const u64 qp_ctx = 0, qp_smx = 1;
-    const u64 kt_stride = decode ? ctx : Lq;
+    const u64 kt_stride = decode ? ctx : kt_pitch();
     const u64 v_stride = decode ? e : kvd;
     const golden::RequantOutput ctx_out = [&] {
       golden::RequantOutput o;
@@ -740,19 +750,24 @@ class Compiler {
         for (u64 i0 = 0; i0 < Lq; i0 += qb, ++step) {
           const u64 n = std::min(qb, Lq - i0), slot = step % kSlots;
           const u64 wkt = slot * wb_slot, wv = wkt + R * len * kts;
-          const u64 qs = sp_qs + slot * G * kts * qb, outs = sp_out + slot * G * nbe * qb;
-          const u64 mrow = acc_mask + slot * qb * len;
+          const u64 qs = slot * G * kts * qb, outs = sp_out + slot * G * nbe * qb;
+          const u64 mrow = acc_mask + slot * G * qb * len;
+          // Compute-only regions are packed for this step's n queries.
+          auto s_row = [&](u64 hg) { return acc_s + hg * n * len; };
+          auto p_row = [&](u64 hg) { return sp_p + hg * n * len; };
+          auto cx_row = [&](u64 hg, u64 ne) { return acc_cx + (hg * nbe + ne) * n; };
+          auto q_row = [&](u64 hg, u64 kt) { return qs + (hg * kts + kt) * qb; };
           Step s;
           if (step == 0) {
             s.loads.push_back(load(Mem::Qp, qp_ctx, 1, 12 * C, t.ctx_q, 12 * C));
             s.loads.push_back(load(Mem::Qp, qp_smx, 1, 12 * C, t.softmax, 12 * C));
-            s.loads.push_back(load(Mem::Sp, sp_c127, 2, W, t.consts, W));
+            s.loads.push_back(load(Mem::Sp, sp_c127, qb, W, t.consts, W));
+            s.loads.push_back(load(Mem::Sp, sp_c1, qb, W, t.consts + Lq * W, W));
           }
           for (u64 hg = 0; hg < G; ++hg) {
-            const u64 hh = g * G + hg;
             for (u64 kt = 0; kt < kts; ++kt) {
-              s.loads.push_back(load(Mem::Sp, qs + (hg * kts + kt) * qb, n, std::min(R, e - kt * R),
-                                     t.q + (b * Lq + i0) * qd + hh * e + kt * R, qd));
+              s.loads.push_back(load(Mem::Sp, q_row(hg, kt), n, std::min(R, e - kt * R),
+                                     t.q + (b * Lq + i0) * qd + (g * G + hg) * e + kt * R, qd));
             }
           }
           for (u64 kt = 0; kt < kts; ++kt) {
@@ -770,43 +785,56 @@ class Compiler {
             }
           }
           if (mask) {
-            s.loads.push_back(
-                load(Mem::Acc, mrow, n * len, 4 * C, t.mask + i0 * len * 4 * C, 4 * C));
+            for (u64 hg = 0; hg < G; ++hg) {
+              s.loads.push_back(load(Mem::Acc, mrow + hg * n * len, n * len, 4 * C,
+                                     t.mask + i0 * len * 4 * C, 4 * C));
+            }
           }
-          for (u64 hg = 0; hg < G; ++hg) {
-            const u64 hh = g * G + hg;
-            // Scores: acc row acc_s + i len + nb holds keys nb C .. nb C + C - 1 of query i.
-            for (u64 kt = 0; kt < kts; ++kt) {
-              for (u64 nb = 0; nb < len; ++nb) {
-                s.compute.push_back(preload(wkt + (kt * len + nb) * R, std::min(R, e - kt * R)));
-                const u64 qrow = qs + (hg * kts + kt) * qb;
+          // Scores: accumulator row s_row(hg) + i len + nb holds keys nb C .. nb C + C - 1 of
+          // query i of head hg.
+          for (u64 kt = 0; kt < kts; ++kt) {
+            for (u64 nb = 0; nb < len; ++nb) {
+              s.compute.push_back(preload(wkt + (kt * len + nb) * R, std::min(R, e - kt * R)));
+              for (u64 hg = 0; hg < G; ++hg) {
                 if (len == 1) {
-                  s.compute.push_back(matmul(qrow, n, acc_s, kt > 0));
+                  s.compute.push_back(matmul(q_row(hg, kt), n, s_row(hg), kt > 0));
                 } else {
                   for (u64 i = 0; i < n; ++i) {
-                    s.compute.push_back(matmul(qrow + i, 1, acc_s + i * len + nb, kt > 0));
+                    s.compute.push_back(
+                        matmul(q_row(hg, kt) + i, 1, s_row(hg) + i * len + nb, kt > 0));
                   }
                 }
               }
             }
-            if (mask) s.compute.push_back(vec(VecOp::AddAcc, acc_s, acc_s, mrow, n * len));
-            s.compute.push_back(vec(VecOp::Softmax, sp_p, acc_s, 0, n, qp_smx, len));
-            // Context: P (zero point -128) . V = P_raw . V + 128 colsum(V), the 128 colsum added
-            // by streaming a row of 127s and a row of 1s.
-            for (u64 ne = 0; ne < nbe; ++ne) {
-              const u64 cx = acc_cx + ne * qb;
-              for (u64 kt = 0; kt < len; ++kt) {
-                s.compute.push_back(preload(wv + (kt * nbe + ne) * R, std::min(R, ctx - kt * R)));
-                for (u64 i = 0; i < n; ++i) {
-                  s.compute.push_back(matmul(sp_p + i * len + kt, 1, cx + i, kt > 0));
-                  s.compute.push_back(matmul(sp_c127, 1, cx + i, true));
-                  s.compute.push_back(matmul(sp_c1, 1, cx + i, true));
+          }
+          if (mask) s.compute.push_back(vec(VecOp::AddAcc, acc_s, acc_s, mrow, G * n * len));
+          s.compute.push_back(vec(VecOp::Softmax, sp_p, acc_s, 0, G * n, qp_smx, len));
+          // Context: P (zero point -128) . V = P_raw . V + 128 colsum(V); the 128 colsum comes
+          // from streaming a row of 127s and a row of 1s into the same accumulator rows.
+          for (u64 ne = 0; ne < nbe; ++ne) {
+            for (u64 kt = 0; kt < len; ++kt) {
+              s.compute.push_back(preload(wv + (kt * nbe + ne) * R, std::min(R, ctx - kt * R)));
+              for (u64 hg = 0; hg < G; ++hg) {
+                if (len == 1) {
+                  s.compute.push_back(matmul(p_row(hg), n, cx_row(hg, ne), kt > 0));
+                  s.compute.push_back(matmul(sp_c127, n, cx_row(hg, ne), true));
+                  s.compute.push_back(matmul(sp_c1, n, cx_row(hg, ne), true));
+                } else {
+                  for (u64 i = 0; i < n; ++i) {
+                    s.compute.push_back(matmul(p_row(hg) + i * len + kt, 1, cx_row(hg, ne) + i, kt > 0));
+                    s.compute.push_back(matmul(sp_c127, 1, cx_row(hg, ne) + i, true));
+                    s.compute.push_back(matmul(sp_c1, 1, cx_row(hg, ne) + i, true));
+                  }
                 }
               }
-              const u64 orow = outs + (hg * nbe + ne) * qb;
-              s.compute.push_back(requant(cx, n, orow, qp_ctx, ctx_out));
-              s.stores.push_back(store(Mem::Sp, orow, n, std::min(C, e - ne * C),
-                                       t.ctx + (b * Lq + i0) * qd + hh * e + ne * C, qd));
+            }
+          }
+          s.compute.push_back(requant(acc_cx, G * nbe * n, outs, qp_ctx, ctx_out));
+          for (u64 hg = 0; hg < G; ++hg) {
+            for (u64 ne = 0; ne < nbe; ++ne) {
+              s.stores.push_back(store(Mem::Sp, outs + (hg * nbe + ne) * n, n,
+                                       std::min(C, e - ne * C),
+                                       t.ctx + (b * Lq + i0) * qd + (g * G + hg) * e + ne * C, qd));
             }
           }
           m_steps.push_back(std::move(s));
@@ -868,6 +896,38 @@ LayerProgram compile_layer(const ModelDesc& m, const LayerShape& s, const arch::
   return Compiler(m, s, cfg, q).run();
 }
 
+std::vector<isa::Instruction> stack_program(const LayerProgram& p, int layers) {
+  std::vector<isa::Instruction> one(p.code.begin(), p.code.end() - 1);  // without the halt
+  std::vector<isa::Instruction> code;
+  code.reserve(one.size() * std::size_t(std::max(layers, 1)) + std::size_t(layers) + 1);
+  for (int l = 0; l < layers; ++l) {
+    const std::size_t at = code.size();
+    code.insert(code.end(), one.begin(), one.end());
+    if (l > 0) {  // wait for the barrier of the layer before
+      for (std::size_t i = at; i < code.size(); ++i) {
+        if (code[i].opcode == Opcode::Load) {
+          code[i].deps.pop_next = true;
+          break;
+        }
+      }
+    }
+    if (l + 1 < layers) {  // barrier: the last store's token to the next layer's first load
+      for (auto it = code.rbegin(); it != code.rend(); ++it) {
+        if (it->opcode == Opcode::Store) {
+          it->deps.push_prev = true;
+          break;
+        }
+      }
+      Instruction b = sync(isa::Queue::Compute);
+      b.deps.pop_next = true;
+      b.deps.push_prev = true;
+      code.push_back(b);
+    }
+  }
+  code.push_back(p.code.back());
+  return code;
+}
+
 std::vector<std::uint8_t> layer_dram_image(const LayerProgram& p, const QuantizedLayer& q,
                                            const Int8LayerInput& in) {
   const ModelDesc& m = p.model;
@@ -908,11 +968,11 @@ std::vector<std::uint8_t> layer_dram_image(const LayerProgram& p, const Quantize
     put_i32(dram, a + 4, q.context_multiplier.multiplier);
     put_i32(dram, a + 8, q.context_multiplier.shift);
   }
-  const u64 W = C, consts = p.region("consts").addr;
-  std::memset(&dram[consts], 127, W);
-  std::memset(&dram[consts + W], 1, W);
-  // Mask: query i sees keys j < visible(i); the rest of the padded row gets kMaskValue.
   const u64 Lq = s.phase == Phase::Prefill ? u64(s.seq) : 1, ctx = layer_context(s);
+  const u64 W = C, consts = p.region("consts").addr;
+  std::memset(&dram[consts], 127, Lq * W);
+  std::memset(&dram[consts + Lq * W], 1, Lq * W);
+  // Mask: query i sees keys j < visible(i); the rest of the padded row gets kMaskValue.
   const u64 past = s.phase == Phase::Decode ? u64(s.kv) : 0, len = ceil_div(ctx, C);
   const u64 mask = p.region("mask").addr;
   for (u64 i = 0; i < Lq; ++i) {

@@ -85,6 +85,10 @@ struct LayerProgram {
 LayerProgram compile_layer(const ModelDesc& m, const LayerShape& s, const arch::ArchConfig& cfg,
                            const QuantizedLayer* q = nullptr);
 
+// The program of a stack of `layers` copies of the layer, one after the other with a barrier
+// between them (timing only: every copy uses the same DRAM regions).
+std::vector<isa::Instruction> stack_program(const LayerProgram& p, int layers);
+
 // The DRAM image of a functional run: weights, parameters, tables, masks and the input (x and,
 // for decode, the KV cache: K transposed, V as is).
 std::vector<std::uint8_t> layer_dram_image(const LayerProgram& p, const QuantizedLayer& q,

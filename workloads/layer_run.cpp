@@ -77,7 +77,12 @@ LayerRunResult run_layer(const ModelDesc& m, model::IChipSim& sim, const LayerRu
   if (o.timing_only) {
     validate(m, o.shape);
     prog = compile_layer(m, o.shape, cfg, nullptr);
-    run = sim.run(prog.code, {}, prog.dram_bytes);
+    if (o.layers > 1) {
+      // The whole stack, simulated; the per-kernel figures are those of its first layer.
+      run = sim.run(stack_program(prog, o.layers), {}, prog.dram_bytes);
+    } else {
+      run = sim.run(prog.code, {}, prog.dram_bytes);
+    }
   } else {
     const LayerShape& s = o.shape;
     validate(m, s);
@@ -121,11 +126,12 @@ LayerRunResult run_layer(const ModelDesc& m, model::IChipSim& sim, const LayerRu
     r.accuracy = agreement(ref, dequantize(r.chip_tensors.at("y"), q.act.at("y")));
   }
   r.instructions = prog.code.size();
-  r.layer_cycles = run.total_cycles;
-  r.dram_read_bytes = run.dram_read_bytes;
-  r.dram_write_bytes = run.dram_write_bytes;
   fill_kernels(r, prog, run, cfg);
-  r.stack_cycles = r.layer_cycles * std::uint64_t(o.layers);
+  r.layer_cycles = 0;
+  for (const auto& k : r.kernels) r.layer_cycles += k.cycles;
+  r.stack_cycles = run.total_cycles;
+  r.dram_read_bytes = run.dram_read_bytes / std::uint64_t(o.layers);
+  r.dram_write_bytes = run.dram_write_bytes / std::uint64_t(o.layers);
   r.latency_us = double(r.stack_cycles) / (cfg.clock_ghz * 1e3);
   const double seconds = r.latency_us * 1e-6;
   r.tops = seconds > 0 ? 2.0 * double(r.macs) * o.layers / seconds / 1e12 : 0.0;

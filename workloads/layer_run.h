@@ -53,9 +53,9 @@ struct LayerRunResult {
   double clock_ghz = 0.0;
   std::uint64_t instructions = 0;
   std::vector<KernelResult> kernels;
-  std::uint64_t layer_cycles = 0;  // one layer, simulated
+  std::uint64_t layer_cycles = 0;  // the first layer (up to its last kernel's end)
   int layers = 1;
-  std::uint64_t stack_cycles = 0;  // layers x layer_cycles (the layers are identical programs)
+  std::uint64_t stack_cycles = 0;  // the whole stack, simulated (= layer_cycles for one layer)
   std::uint64_t macs = 0;          // one layer
   std::uint64_t dram_read_bytes = 0, dram_write_bytes = 0;  // one layer, as simulated
   double latency_us = 0.0;         // the stack
