@@ -33,6 +33,7 @@ struct LayerOptions {
   std::string dump_dir;
   std::string json;
   std::uint64_t seed = 1;
+  std::string weights;
   bool smooth = false;
   double alpha = 0.5;
 };
@@ -78,6 +79,7 @@ int run_layer_command(const LayerOptions& o) {
   }
   ro.timing_only = o.timing_only;
   ro.seed = o.seed;
+  ro.weights = o.weights;
   ro.quant.smooth = o.smooth;
   ro.quant.alpha = o.alpha;
   model::ChipModel sim(cfg, o.timing_only ? model::ChipModel::Mode::TimingOnly
@@ -93,16 +95,16 @@ int run_layer_command(const LayerOptions& o) {
   std::printf("serrano layer: %s, %s, %d of %d layer(s), on %s (%dx%d, %.2f GHz), %s\n",
               m.name.c_str(), phase.c_str(), r.layers, m.layers, cfg.name.c_str(), r.rows, r.cols,
               r.clock_ghz, r.functional ? "functional" : "timing only");
-  std::printf("\n  %-28s %-26s %13s %6s %6s %11s  %s\n", "kernel", "shape", "cycles", "share",
+  std::printf("\n  %-28s %-30s %13s %6s %6s %11s  %s\n", "kernel", "shape", "cycles", "share",
               "util", "DRAM", "bound");
   for (const auto& k : r.kernels) {
-    std::printf("  %-28s %-26s %13s %5.1f%% %5.1f%% %11s  %s\n", k.kernel.name.c_str(),
+    std::printf("  %-28s %-30s %13s %5.1f%% %5.1f%% %11s  %s\n", k.kernel.name.c_str(),
                 k.kernel.shape.c_str(), thousands(k.cycles).c_str(),
                 100.0 * double(k.cycles) / double(r.layer_cycles), 100.0 * k.utilization,
                 bytes_text(k.kernel.stats.dram_read_bytes + k.kernel.stats.dram_write_bytes).c_str(),
-                workloads::to_string(k.bound));
+                workloads::bound_text(k).c_str());
   }
-  std::printf("  %-28s %-26s %13s %5.1f%% %5.1f%% %11s\n", "layer total", "",
+  std::printf("  %-28s %-30s %13s %5.1f%% %5.1f%% %11s\n", "layer total", "",
               thousands(r.layer_cycles).c_str(), 100.0, 100.0 * r.utilization,
               bytes_text(r.dram_read_bytes + r.dram_write_bytes).c_str());
   std::printf("\n  instructions  %s per layer\n", thousands(r.instructions).c_str());
@@ -172,7 +174,8 @@ int run_layer_command(const LayerOptions& o) {
                               {"preload_rows", k.kernel.stats.preload_rows},
                               {"vector_cycles", k.kernel.stats.vector_cycles},
                               {"instructions", k.kernel.stats.instructions},
-                              {"bound", workloads::to_string(k.bound)}});
+                              {"bound", workloads::to_string(k.bound)},
+                              {"bound_detail", workloads::bound_text(k)}});
     }
     j["total"] = {{"layer_cycles", r.layer_cycles},
                   {"stack_cycles", r.stack_cycles},
@@ -224,6 +227,8 @@ void add_layer_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--json", opts->json, "Write the report as JSON (schema serrano.layer/1)");
   cmd->add_option("--seed", opts->seed, "Seed of the synthetic weights and input")
       ->capture_default_str();
+  cmd->add_option("--weights", opts->weights,
+                  "Real weights: a folder of .npy files or a .safetensors file (docs/models.md)");
   cmd->add_flag("--smoothquant", opts->smooth, "SmoothQuant the matmuls after a pre-norm");
   cmd->add_option("--alpha", opts->alpha, "SmoothQuant migration strength")->capture_default_str();
   cmd->callback([opts, &exit_code] { exit_code = run_layer_command(*opts); });

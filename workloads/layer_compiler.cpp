@@ -424,7 +424,7 @@ class Compiler {
 
   // A kernel that needs more rows of a memory than the chip has.
   [[noreturn]] void no_fit(const std::string& kernel, const char* mem, u64 need, u64 have) const {
-    fail(fmt::format("{} of {} ({}) needs {} {} rows per step, {} has {}", kernel, m_m.name,
+    fail(fmt::format("{} of {} ({}) needs {} {} rows, {} has {}", kernel, m_m.name,
                      phase_text(), need, mem, m_c.name, have));
   }
   std::string phase_text() const {

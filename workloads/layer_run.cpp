@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "workloads/layer_ref.h"
+#include "workloads/weights_io.h"
 
 namespace serrano::workloads {
 
@@ -17,6 +18,11 @@ const char* to_string(Bound b) {
     case Bound::Vector: return "vector";
   }
   return "?";
+}
+
+std::string bound_text(const KernelResult& k) {
+  if (k.bound != Bound::Memory) return to_string(k.bound);
+  return k.memory_is_dram ? "memory (DRAM)" : "memory (preload)";
 }
 
 namespace {
@@ -35,9 +41,10 @@ void fill_kernels(LayerRunResult& r, const LayerProgram& p, const model::ChipRun
     prev_end = end;
     kr.utilization = kr.cycles ? double(k.stats.macs) / (pes * double(kr.cycles)) : 0.0;
     kr.compute_cycles = double(k.stats.stream_rows);
-    kr.memory_cycles =
-        std::max(double(k.stats.dram_read_bytes + k.stats.dram_write_bytes) / dram_bytes_per_cycle,
-                 double(k.stats.preload_rows));
+    const double dram_cycles =
+        double(k.stats.dram_read_bytes + k.stats.dram_write_bytes) / dram_bytes_per_cycle;
+    kr.memory_cycles = std::max(dram_cycles, double(k.stats.preload_rows));
+    kr.memory_is_dram = dram_cycles >= double(k.stats.preload_rows);
     kr.vector_cycles = double(k.stats.vector_cycles);
     if (kr.memory_cycles >= kr.compute_cycles && kr.memory_cycles >= kr.vector_cycles) {
       kr.bound = Bound::Memory;
@@ -86,7 +93,8 @@ LayerRunResult run_layer(const ModelDesc& m, model::IChipSim& sim, const LayerRu
   } else {
     const LayerShape& s = o.shape;
     validate(m, s);
-    const LayerWeights w = synthetic_weights(m, o.seed);
+    const LayerWeights w =
+        o.weights.empty() ? synthetic_weights(m, o.seed) : load_layer_weights(m, o.weights);
     LayerShape cs = s;
     cs.batch = s.batch * o.quant.calibration_batches;
     Trace cal;

@@ -28,7 +28,9 @@ struct LayerRunOptions {
 
 // What limits a kernel (docs/layers.md, "Bound"): the largest of
 // - compute: activation rows streamed through the array (one per cycle),
-// - memory: moving operands, max(DRAM bytes / DRAM bytes per cycle, weight rows preloaded),
+// - memory: moving operands, max(DRAM bytes / DRAM bytes per cycle, weight rows preloaded);
+//   the preload path takes one weight-buffer row (C bytes) a cycle, so a decode step whose
+//   weights each serve one token is bound by it when DRAM delivers more than C bytes a cycle,
 // - vector: the vector unit's cycles.
 enum class Bound { Compute, Memory, Vector };
 const char* to_string(Bound b);
@@ -39,7 +41,11 @@ struct KernelResult {
   double utilization = 0.0;    // useful MACs / (R C cycles)
   double compute_cycles = 0.0, memory_cycles = 0.0, vector_cycles = 0.0;  // the bound's terms
   Bound bound = Bound::Compute;
+  bool memory_is_dram = false;  // memory-bound: by DRAM (else by the weight preload path)
 };
+
+// "compute", "memory (DRAM)", "memory (preload)", "vector".
+std::string bound_text(const KernelResult& k);
 
 struct TensorCheck {
   std::string name;
