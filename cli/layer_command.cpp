@@ -139,7 +139,6 @@ int run_layer_command(const LayerOptions& o) {
   }
 
   if (!o.dump_dir.empty()) {
-    if (!r.functional) throw std::runtime_error("--dump-dir needs a functional run");
     std::filesystem::create_directories(o.dump_dir);
     const std::size_t T = workloads::layer_tokens(s);
     for (const auto& [name, data] : r.chip_tensors) {
@@ -223,7 +222,8 @@ void add_layer_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--arch", opts->arch, "Architecture config (YAML)")->required();
   cmd->add_flag("--timing-only", opts->timing_only, "Cycles only, no data and no golden check");
   cmd->add_option("--dump-dir", opts->dump_dir,
-                  "Write the layer's int8 input, output and intermediate tensors as .npy here");
+                  "Write the layer's int8 input, output and intermediate tensors as .npy here")
+      ->excludes("--timing-only");
   cmd->add_option("--json", opts->json, "Write the report as JSON (schema serrano.layer/1)");
   cmd->add_option("--seed", opts->seed, "Seed of the synthetic weights and input")
       ->capture_default_str();

@@ -55,11 +55,11 @@ build() {
 run_main() {
   build
   mkdir -p "$root/reports"
-  # The main job for now: the first feed-forward matmul of a BERT-base layer at sequence length
-  # 128 (128 x 768 x 3072) on the default chip, checked against the golden library.
-  (cd "$root" && "$build_dir/cli/serrano" gemm --arch configs/serrano-base.yaml \
-      --m 128 --k 768 --n 3072 --json reports/gemm.json)
-  echo "serrano: report written to reports/gemm.json"
+  # The main job for now: one BERT-base layer (prefill, sequence length 128) compiled for the
+  # default chip and run on its model, checked bit for bit against the golden int8 layer.
+  (cd "$root" && "$build_dir/cli/serrano" layer --model bert-base --phase prefill --seq 128 \
+      --arch configs/serrano-base.yaml --json reports/layer.json)
+  echo "serrano: report written to reports/layer.json"
 }
 
 run_tests() {

@@ -237,3 +237,74 @@ TEST(CliRunErrors, ImplChoices) {
 }
 
 }  // namespace
+
+// ---- serrano layer ----
+
+namespace {
+namespace layer_cli {
+
+// A small GPT-2-structured model (LayerNorm pre, GELU tanh, causal), written for the test.
+std::string tiny_model() {
+  const std::string path = serrano::testing::temp_path("tiny-gpt.yaml");
+  std::ofstream(path) << "name: tiny-gpt\nsource: test\nlayers: 2\nhidden: 64\nheads: 2\n"
+                         "kv_heads: 2\nhead_dim: 32\nffn: {size: 256, type: gelu_tanh}\n"
+                         "norm: {type: layernorm, placement: pre, eps: 1.0e-5}\n"
+                         "position: {type: learned}\nattention: {causal: true}\nvocab: 100\n"
+                         "max_context: 128\n";
+  return path;
+}
+
+}  // namespace layer_cli
+
+TEST(CliLayer, FunctionalRunReportsKernelsAndDumpsTensors) {
+  const std::string model = layer_cli::tiny_model();
+  const std::string json = serrano::testing::temp_path("layer.json");
+  const std::string dir = serrano::testing::temp_path("dump");
+  const std::string args = "layer --model " + model +
+                           " --seq 20 --arch configs/test-chip-16x16.yaml --json " + json +
+                           " --dump-dir " + dir;
+  const CmdRun r = serrano(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("attn.scores+softmax+context"), std::string::npos);
+  EXPECT_NE(r.out.find("golden        bit-exact"), std::string::npos);
+  const auto j = nlohmann::json::parse(slurp(json));
+  EXPECT_EQ(j["schema"], "serrano.layer/1");
+  EXPECT_EQ(j["mode"], "functional");
+  EXPECT_EQ(j["golden"]["bit_exact"], true);
+  EXPECT_GE(j["kernels"].size(), 10u);
+  std::uint64_t sum = 0;
+  for (const auto& k : j["kernels"]) sum += k["cycles"].get<std::uint64_t>();
+  EXPECT_EQ(sum, j["total"]["layer_cycles"].get<std::uint64_t>());
+  const serrano::io::NpyArray y = serrano::io::read_npy(dir + "/y.npy");
+  EXPECT_EQ(y.shape, (std::vector<std::size_t>{20, 64}));
+  const serrano::io::NpyArray x = serrano::io::read_npy(dir + "/x.npy");
+  EXPECT_EQ(x.shape, (std::vector<std::size_t>{20, 64}));
+  // Same inputs and seed: byte-identical report.
+  const std::string first = slurp(json);
+  ASSERT_EQ(serrano(args).status, 0);
+  EXPECT_EQ(slurp(json), first);
+}
+
+TEST(CliLayer, BadInputGivesOneLine) {
+  expect_error("layer --model bert-tiny --arch configs/serrano-edge.yaml",
+               "model: bert-tiny: unknown model; known: bert-base, bert-large, gpt2-small, "
+               "llama2-7b, llama3-8b (or give a path to a .yaml description)");
+  expect_error("layer --model bert-base --phase sideways --arch configs/serrano-edge.yaml",
+               "layer: phase: must be prefill or decode, got sideways");
+  expect_error("layer --model bert-base --seq 600 --arch configs/serrano-edge.yaml",
+               "layer: seq: must be in [1, 512] (bert-base max_context), got 600");
+  expect_error("layer --model bert-base --layers 3x --arch configs/serrano-edge.yaml",
+               "layer: layers: must be a number or all, got 3x");
+  expect_error("layer --model bert-base --phase decode --kv 10 --arch configs/serrano-edge.yaml "
+               "--timing-only",
+               "layer: phase: decode needs a causal model; bert-base has bidirectional attention "
+               "(an encoder runs prefill only)");
+  expect_error("layer --model llama2-7b --arch configs/serrano-edge.yaml --timing-only",
+               "layer: norm.attn of llama2-7b (prefill seq 128 batch 1) needs 257 parameter rows, "
+               "serrano-edge has 256");
+  expect_error("layer --model bert-base --arch configs/serrano-edge.yaml --timing-only "
+               "--dump-dir /tmp/x",
+               "--timing-only excludes --dump-dir");
+}
+
+}  // namespace
