@@ -174,6 +174,7 @@ std::uint64_t OnChipMemory::banks(isa::Mem m) const {
 void OnChipMemory::reserve(isa::Mem m, int port, std::uint64_t first_cycle, std::uint64_t count,
                            std::int64_t first_row, std::int64_t step, bool all_banks) {
   if (m == isa::Mem::Qp || count == 0) return;
+  ++m_generation[std::size_t(m)][port];
   m_reserved[std::size_t(m)][port].push_back(
       {first_cycle, first_cycle + count, first_row, step, all_banks, sc_core::sc_time_stamp()});
 }
@@ -181,11 +182,13 @@ void OnChipMemory::reserve(isa::Mem m, int port, std::uint64_t first_cycle, std:
 bool OnChipMemory::bank_busy(isa::Mem m, int port, std::uint64_t row,
                              std::uint64_t cycle) const {
   if (m == isa::Mem::Qp) return false;
+  const auto& list = m_reserved[std::size_t(m)][port];
+  if (list.empty()) return false;
   const std::uint64_t nb = banks(m);
   // Cycle `cycle` is decided half a cycle into the cycle before it: later claims do not count.
   const sc_core::sc_time decided =
       m_ctx.origin + at_cycle(cycle) - half_cycle();
-  for (const Reservation& r : m_reserved[std::size_t(m)][port]) {
+  for (const Reservation& r : list) {
     if (r.end <= cycle || cycle < r.first_cycle || r.made > decided) continue;
     if (r.all_banks) return true;
     const std::int64_t used = r.first_row + r.step * std::int64_t(cycle - r.first_cycle);

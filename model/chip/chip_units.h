@@ -143,8 +143,13 @@ class OnChipMemory : public sc_core::sc_module {
   void prune(isa::Mem m, int port, std::uint64_t before);  // drop reservations ended by `before`
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
+  std::uint64_t generation(isa::Mem m, int port) const {
+    return m == isa::Mem::Qp ? 0 : m_generation[std::size_t(m)][port];
+  }
+
   RunContext& m_ctx;
   std::vector<Reservation> m_reserved[3][2];  // [sp, wb, acc][read, write]
+  std::uint64_t m_generation[3][2] = {};       // reservations made so far, per list
 };
 
 template <class Base>
@@ -154,24 +159,28 @@ std::uint64_t OnChipMemory::place_rows(isa::Mem m, int port, std::uint64_t first
                                        std::uint64_t& conflicts) {
   if (rows == 0) return prev;
   std::vector<std::uint64_t> next;
+  std::uint64_t p = 0, waited = 0, last = 0, first_earliest = 0;
+  std::uint64_t placed_at = ~std::uint64_t(0);  // generation the placement was made with
   for (;;) {
-    next = bank_next;
-    std::uint64_t p = prev, waited = 0, last = 0, first_earliest = 0;
-    for (std::uint32_t j = 0; j < rows; ++j) {
-      const std::uint64_t row = first_row + j;
-      std::uint64_t& bank = next[row % next.size()];
-      const std::uint64_t earliest = std::max({std::uint64_t(base(j)), p, bank});
-      if (j == 0) first_earliest = earliest;
-      std::uint64_t x = earliest;
-      while (bank_busy(m, port, row, x)) ++x;
-      waited += x - earliest;
-      bank = x + 1;
-      p = x;
-      last = std::max(last, x);
+    if (placed_at != generation(m, port)) {  // else no new claim: the same placement
+      placed_at = generation(m, port);
+      next = bank_next;
+      p = prev, waited = 0, last = 0, first_earliest = 0;
+      for (std::uint32_t j = 0; j < rows; ++j) {
+        const std::uint64_t row = first_row + j;
+        std::uint64_t& bank = next[row % next.size()];
+        const std::uint64_t earliest = std::max({std::uint64_t(base(j)), p, bank});
+        if (j == 0) first_earliest = earliest;
+        std::uint64_t x = earliest;
+        while (bank_busy(m, port, row, x)) ++x;
+        waited += x - earliest;
+        bank = x + 1;
+        p = x;
+        last = std::max(last, x);
+      }
     }
     // Decided only once every command that could claim cycle `last` has issued.
-    const sc_core::sc_time decided =
-        m_ctx.origin + at_cycle(last) - sc_core::sc_time(0.5, sc_core::SC_NS);
+    const sc_core::sc_time decided = m_ctx.origin + at_cycle(last) - half_cycle();
     if (last > 0 && decided > sc_core::sc_time_stamp()) {
       m_ctx.wait_until_mid(last - 1);
       continue;  // commands issued meanwhile may claim some of these cycles: place again

@@ -7,6 +7,9 @@
 // all its chip models before the first run.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "workloads/layer_compiler.h"
 #include "workloads/layer_run.h"
 #include "workloads/model_desc.h"
+#include "workloads/weights_io.h"
 
 namespace serrano::workloads {
 namespace {
@@ -136,6 +140,26 @@ TEST(LayerFunctional, ReluPostNormMultiQueryModelIsBitExact) {
   model::ChipModel sim(config("test-chip-8x8"), model::ChipModel::Mode::Functional);
   expect_bit_exact(run_layer(tiny("relu"), sim, options(prefill(19), false)));
   expect_bit_exact(run_layer(tiny("relu"), sim, options(decode(9, 2), false)));
+}
+
+TEST(LayerFunctional, RealWeightsFromSafetensorsRunAsTheSyntheticOnes) {
+  // The synthetic weights written to a safetensors file and read back give the same chip output.
+  const ModelDesc m = tiny("llama");
+  const std::string path = "/tmp/serrano_layers_test_" + std::to_string(::getpid()) +
+                           ".safetensors";
+  save_layer_weights_safetensors(synthetic_weights(m, 7), path);
+  model::ChipModel sim(config("test-chip-16x16"), model::ChipModel::Mode::Functional);
+  LayerRunOptions synthetic = options(prefill(16), false);
+  synthetic.seed = 7;
+  LayerRunOptions loaded = synthetic;
+  loaded.weights = path;
+  const LayerRunResult a = run_layer(m, sim, synthetic);
+  const LayerRunResult b = run_layer(m, sim, loaded);
+  std::remove(path.c_str());
+  expect_bit_exact(b);
+  EXPECT_EQ(a.chip_tensors.at("y"), b.chip_tensors.at("y"));
+  loaded.weights = "/nonexistent/weights.safetensors";
+  EXPECT_THROW(run_layer(m, sim, loaded), WeightsError);
 }
 
 // ---- Timing only: the large models on serrano-base ----
