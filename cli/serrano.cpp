@@ -7,6 +7,7 @@
 #include <systemc>
 
 #include "cli/asm_command.h"
+#include "cli/compare_command.h"
 #include "cli/gemm_command.h"
 #include "cli/layer_command.h"
 #include "cli/run_command.h"
@@ -18,6 +19,7 @@ int sc_main(int argc, char** argv) {
   int exit_code = 0;
   serrano::cli::add_gemm_command(app, exit_code);
   serrano::cli::add_layer_command(app, exit_code);
+  serrano::cli::add_compare_command(app, exit_code);
   serrano::cli::add_asm_commands(app, exit_code);
   serrano::cli::add_run_command(app, exit_code);
   serrano::cli::add_verify_command(app, exit_code);

@@ -22,6 +22,7 @@ packages=(
   verilator libsystemc-dev
   libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
+  python3-matplotlib
 )
 
 setup() {
@@ -55,11 +56,12 @@ build() {
 run_main() {
   build
   mkdir -p "$root/reports"
-  # The main job for now: one BERT-base layer (prefill, sequence length 128) compiled for the
-  # default chip and run on its model, checked bit for bit against the golden int8 layer.
-  (cd "$root" && "$build_dir/cli/serrano" layer --model bert-base --phase prefill --seq 128 \
-      --arch configs/serrano-base.yaml --json reports/layer.json)
-  echo "serrano: report written to reports/layer.json"
+  # The main job: one BERT-base layer (prefill, sequence length 128) compiled for the default
+  # chip, run on its model with data (checked bit for bit against the golden int8 layer) and
+  # compared in time and energy with the H100 SXM and A100 models.
+  (cd "$root" && "$build_dir/cli/serrano" compare --functional --json reports/compare.json \
+      --csv reports/compare.csv --plots reports/plots)
+  echo "serrano: reports written to reports/compare.json, reports/compare.csv, reports/plots/"
 }
 
 run_tests() {

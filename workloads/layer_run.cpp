@@ -147,6 +147,7 @@ LayerRunResult run_layer(const ModelDesc& m, model::IChipSim& sim, const LayerRu
                                                       double(r.layer_cycles))
                                  : 0.0;
   if (o.shape.phase == Phase::Decode && seconds > 0) r.tokens_per_s = o.shape.batch / seconds;
+  r.program = std::move(prog);
   return r;
 }
 

@@ -74,6 +74,7 @@ struct LayerRunResult {
   std::vector<TensorCheck> tensors;
   Agreement accuracy;  // the chip's output against the fp32 reference
   std::map<std::string, std::vector<std::int8_t>> chip_tensors;  // for --dump-dir
+  LayerProgram program;  // the compiled layer (one layer; its kernels' instruction ranges)
 };
 
 // Runs on `sim` (a model::ChipModel made in functional mode, or in timing-only mode for

@@ -89,15 +89,23 @@ ActionCounts program_counts(const arch::ArchConfig& cfg,
         c.sram_write_bytes[sp] += rows * C;
         break;
       case isa::Opcode::Vec: {
-        const bool on_acc = in.vec_op == isa::VecOp::AddAcc || in.vec_op == isa::VecOp::MaxAcc ||
-                            in.vec_op == isa::VecOp::ReluAcc;
-        const bool two = in.vec_op != isa::VecOp::ReluAcc && in.vec_op != isa::VecOp::ReluSp;
-        const std::uint64_t elems = rows * (on_acc ? C : W);
-        const std::uint64_t bytes = on_acc ? 4 * elems : elems;
-        const std::size_t m = on_acc ? acc : sp;
-        (on_acc ? c.vector_int32_elements : c.vector_int8_elements) += elems;
-        c.sram_read_bytes[m] += bytes * (two ? 2 : 1);
-        c.sram_write_bytes[m] += bytes;
+        // SRAM bytes as the chip model counts them (isa::add_vec_sram_bytes: every operand row
+        // once a pass, the parameter rows read).
+        isa::add_vec_sram_bytes(in, W, C, c.sram_read_bytes, c.sram_write_bytes);
+        if (std::uint8_t(in.vec_op) <= std::uint8_t(isa::VecOp::ReluSp)) {
+          const bool on_acc = isa::vec_writes_acc(in.vec_op);
+          (on_acc ? c.vector_int32_elements : c.vector_int8_elements) += rows * (on_acc ? C : W);
+        } else {
+          // The transformer ops (softmax, norms, GELU, ...): priced as one int32 operation per
+          // element per pass over the row (softmax 3 passes, norms 2, the rest 1). An explicit
+          // assumption: the exponent, reciprocal and square-root steps are not priced apart
+          // (docs/energy.md).
+          const bool row = isa::vec_is_row_op(in.vec_op);
+          const std::uint64_t len = row ? std::max<std::uint64_t>(in.len, 1) : 1;
+          const std::uint64_t E = isa::vec_a_on_acc(in.vec_op) ? C : W;
+          const std::uint64_t passes = in.vec_op == isa::VecOp::Softmax ? 3 : row ? 2 : 1;
+          c.vector_int32_elements += rows * len * E * passes;
+        }
         break;
       }
       default: break;  // sync, halt: fetched and decoded only
