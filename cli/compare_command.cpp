@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "arch/arch_config.h"
+#include "cli/workload_options.h"
 #include "model/chip/chip_model.h"
 #include "model/energy/tech_table.h"
 #include "workloads/compare.h"
@@ -137,32 +138,14 @@ int run_compare(const CompareCliOptions& o) {
   const arch::ArchConfig cfg = arch::load_arch_file(o.arch.empty() ? default_arch() : o.arch);
   const workloads::ModelDesc m = workloads::find_model(o.model);
   workloads::CompareOptions co;
-  if (o.phase == "prefill") {
-    co.shape.phase = workloads::Phase::Prefill;
-    if (o.kv != 0) {
-      throw arch::ConfigError("compare", "kv", "is for --phase decode; prefill takes --seq");
-    }
-  } else if (o.phase == "decode") {
-    co.shape.phase = workloads::Phase::Decode;
-  } else {
-    throw arch::ConfigError("compare", "phase",
-                            fmt::format("must be prefill or decode, got {}", o.phase));
+  co.shape.phase = parse_phase("compare", o.phase);
+  if (co.shape.phase == workloads::Phase::Prefill && o.kv != 0) {
+    throw arch::ConfigError("compare", "kv", "is for --phase decode; prefill takes --seq");
   }
   co.shape.seq = o.seq;
   co.shape.kv = o.kv;
   co.shape.batch = o.batch;
-  if (o.layers == "all") {
-    co.layers = m.layers;
-  } else {
-    try {
-      std::size_t used = 0;
-      co.layers = std::stoi(o.layers, &used);
-      if (used != o.layers.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw arch::ConfigError("compare", "layers",
-                              fmt::format("must be a number or all, got {}", o.layers));
-    }
-  }
+  co.layers = parse_layers("compare", o.layers, m);
   co.functional = o.functional;
   co.seed = o.seed;
   co.gpu_precision = workloads::gpu::parse_precision(o.precision);

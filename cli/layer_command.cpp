@@ -12,6 +12,7 @@
 #include <string>
 
 #include "arch/arch_config.h"
+#include "cli/workload_options.h"
 #include "io/npy.h"
 #include "model/chip/chip_model.h"
 #include "workloads/layer_run.h"
@@ -54,29 +55,11 @@ int run_layer_command(const LayerOptions& o) {
   const arch::ArchConfig cfg = arch::load_arch_file(o.arch);
   const workloads::ModelDesc m = workloads::find_model(o.model);
   workloads::LayerRunOptions ro;
-  if (o.phase == "prefill") {
-    ro.shape.phase = workloads::Phase::Prefill;
-  } else if (o.phase == "decode") {
-    ro.shape.phase = workloads::Phase::Decode;
-  } else {
-    throw arch::ConfigError("layer", "phase",
-                            fmt::format("must be prefill or decode, got {}", o.phase));
-  }
+  ro.shape.phase = parse_phase("layer", o.phase);
   ro.shape.seq = o.seq;
   ro.shape.kv = o.kv;
   ro.shape.batch = o.batch;
-  if (o.layers == "all") {
-    ro.layers = m.layers;
-  } else {
-    try {
-      std::size_t used = 0;
-      ro.layers = std::stoi(o.layers, &used);
-      if (used != o.layers.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw arch::ConfigError("layer", "layers",
-                              fmt::format("must be a number or all, got {}", o.layers));
-    }
-  }
+  ro.layers = parse_layers("layer", o.layers, m);
   ro.timing_only = o.timing_only;
   ro.seed = o.seed;
   ro.weights = o.weights;
