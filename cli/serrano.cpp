@@ -11,6 +11,7 @@
 #include "cli/gemm_command.h"
 #include "cli/layer_command.h"
 #include "cli/run_command.h"
+#include "cli/sweep_command.h"
 #include "cli/verify_command.h"
 
 int sc_main(int argc, char** argv) {
@@ -20,6 +21,7 @@ int sc_main(int argc, char** argv) {
   serrano::cli::add_gemm_command(app, exit_code);
   serrano::cli::add_layer_command(app, exit_code);
   serrano::cli::add_compare_command(app, exit_code);
+  serrano::cli::add_sweep_command(app, exit_code);
   serrano::cli::add_asm_commands(app, exit_code);
   serrano::cli::add_run_command(app, exit_code);
   serrano::cli::add_verify_command(app, exit_code);

@@ -20,7 +20,28 @@ void drop_missing(energy::ActionCounts& c, const std::string& name) {
   c.missing.erase(std::remove(c.missing.begin(), c.missing.end(), name), c.missing.end());
 }
 
+// A kernel's action counts: its instructions, its cycles and useful MACs.
+energy::ActionCounts kernel_counts(const arch::ArchConfig& cfg,
+                                   const std::vector<isa::Instruction>& code,
+                                   const KernelResult& k) {
+  const std::vector<isa::Instruction> slice(code.begin() + long(k.kernel.begin),
+                                            code.begin() + long(k.kernel.end));
+  energy::ActionCounts c = energy::program_counts(cfg, slice, tile_k_before(code, k.kernel.begin));
+  c.cycles = k.cycles;
+  c.useful_macs = k.kernel.stats.macs;
+  drop_missing(c, "cycles");
+  return c;
+}
+
 }  // namespace
+
+energy::EnergyReport layer_energy(const arch::ArchConfig& cfg, const energy::TechTable& tech,
+                                  const LayerRunResult& run) {
+  energy::ActionCounts total;
+  for (const KernelResult& k : run.kernels) total += kernel_counts(cfg, run.program.code, k);
+  total.useful_macs = run.macs;
+  return energy::chip_energy(cfg, tech, total);
+}
 
 CompareResult compare(const ModelDesc& m, model::IChipSim& sim, const energy::TechTable& tech,
                       const std::vector<gpu::GpuSpec>& gpus, const CompareOptions& o) {
@@ -65,16 +86,8 @@ CompareResult compare(const ModelDesc& m, model::IChipSim& sim, const energy::Te
   }
 
   // The chip, kernel by kernel; kernels covering the same operators share a row.
-  energy::ActionCounts total;
   for (const KernelResult& k : run.kernels) {
-    const std::vector<isa::Instruction> slice(code.begin() + long(k.kernel.begin),
-                                              code.begin() + long(k.kernel.end));
-    energy::ActionCounts c = energy::program_counts(cfg, slice, tile_k_before(code, k.kernel.begin));
-    c.cycles = k.cycles;
-    c.useful_macs = k.kernel.stats.macs;
-    drop_missing(c, "cycles");
-    const energy::EnergyReport e = energy::chip_energy(cfg, tech, c);
-    total += c;
+    const energy::EnergyReport e = energy::chip_energy(cfg, tech, kernel_counts(cfg, code, k));
 
     std::vector<std::size_t> ops = k.kernel.ops;
     std::sort(ops.begin(), ops.end());
@@ -118,8 +131,7 @@ CompareResult compare(const ModelDesc& m, model::IChipSim& sim, const energy::Te
     r.seconds = double(r.cycles) / (cfg.clock_ghz * 1e9);
     r.utilization = r.cycles ? r.ops_count / 2.0 / (pes * double(r.cycles)) : 0.0;
   }
-  total.useful_macs = run.macs;
-  res.energy = energy::chip_energy(cfg, tech, total);
+  res.energy = layer_energy(cfg, tech, run);
   res.chip_seconds = double(run.stack_cycles) / (cfg.clock_ghz * 1e9);
   res.chip_energy_j = res.energy.total_pj * 1e-12 * o.layers;
   return res;

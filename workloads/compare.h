@@ -63,6 +63,11 @@ struct CompareResult {
   const char* item_name() const { return shape.phase == Phase::Decode ? "token" : "sequence"; }
 };
 
+// The chip energy of one layer of `run` (each kernel's instructions counted, with its cycles and
+// useful MACs; static power for the layer's cycles).
+energy::EnergyReport layer_energy(const arch::ArchConfig& cfg, const energy::TechTable& tech,
+                                  const LayerRunResult& run);
+
 // Runs the chip (`sim` made in functional mode when o.functional, else timing-only) and the GPU
 // models. Throws what run_layer throws, and std::invalid_argument for an empty GPU list.
 CompareResult compare(const ModelDesc& m, model::IChipSim& sim, const energy::TechTable& tech,
