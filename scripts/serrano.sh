@@ -23,6 +23,7 @@ packages=(
   libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev
   python3-matplotlib
+  slurm-wlm munge
 )
 
 setup() {
