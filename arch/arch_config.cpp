@@ -279,7 +279,7 @@ ArchConfig parse_arch_yaml(const std::string& text, const std::string& source) {
   const Reader reader(source);
   ArchConfig cfg;
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    const std::vector<YAML::Node> docs = load_all(text);
     if (docs.empty()) fail(source, "(top)", "must be a map of keys, got an empty document");
     if (docs.size() > 1) {
       fail(source, "(yaml)", fmt::format("expected one YAML document, got {}", docs.size()));

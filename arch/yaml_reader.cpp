@@ -3,10 +3,12 @@
 #include "arch/yaml_reader.h"
 
 #include <fmt/core.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 namespace serrano::arch::yaml {
 
@@ -54,6 +56,53 @@ std::string describe(const YAML::Node& node) {
       return node.Tag() == "!" ? in_quotes(node.Scalar()) : clip(node.Scalar());
   }
   return "an unknown node";
+}
+
+namespace {
+
+// Notes where each document starts, and stops the walk at one that starts where the previous one
+// did (it would be the same empty document again, forever).
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  explicit DocumentStarts(const std::string& text) : m_text(text) {}
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (m_count > 0 && mark.pos == m_last.pos) {
+      std::string what = "text";
+      if (mark.pos >= 0 && std::size_t(mark.pos) < m_text.size()) {
+        what = in_quotes(std::string_view(m_text).substr(std::size_t(mark.pos), 1));
+      }
+      throw YAML::ParserException(mark, "unexpected " + what + " where a value should start");
+    }
+    m_last = mark;
+    ++m_count;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  const std::string& m_text;
+  YAML::Mark m_last;
+  std::size_t m_count = 0;
+};
+
+}  // namespace
+
+std::vector<YAML::Node> load_all(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts(text);
+  while (parser.HandleNextDocument(starts)) {
+  }
+  return YAML::LoadAll(text);
 }
 
 bool is_power_of_two(std::int64_t v) { return v > 0 && (v & (v - 1)) == 0; }

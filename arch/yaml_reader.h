@@ -57,6 +57,13 @@ std::string yaml_word(const std::string& s);
 [[noreturn]] void fail(const std::string& source, const std::string& field,
                        const std::string& message);
 
+// YAML::LoadAll without its endless loop: yaml-cpp 0.7 (Debian 12) appends the same empty
+// document forever when a document consumes no input, as a stray ',' at the top level does
+// (jbeder/yaml-cpp#1040, found by fuzz/arch_yaml_fuzz). The documents are walked with the event
+// parser first; one that starts where the previous one did throws YAML::ParserException
+// "unexpected ..." at that place, and only a stream that passes is loaded.
+std::vector<YAML::Node> load_all(const std::string& text);
+
 // ---- Folders of named YAML files (configs/models, configs/tech, configs/gpus) ----
 
 // The folder: the environment variable `env` when set and non-empty, else `fallback`.

@@ -235,7 +235,7 @@ std::vector<std::pair<std::string, std::string>> TechTable::sources() const {
 TechTable parse_tech_yaml(const std::string& text, const std::string& source) {
   const Reader reader(source);
   try {
-    const std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    const std::vector<YAML::Node> docs = arch::yaml::load_all(text);
     if (docs.empty()) fail(source, "(top)", "must be a map of keys, got an empty document");
     if (docs.size() > 1) {
       fail(source, "(yaml)", fmt::format("expected one YAML document, got {}", docs.size()));

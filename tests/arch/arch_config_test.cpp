@@ -382,6 +382,17 @@ TEST(ArchErrors, TopLevelNotAMap) {
             "bad.yaml: (yaml): expected one YAML document, got 2");
 }
 
+// Found by fuzz/arch_yaml_fuzz (docs/reliability.md): yaml-cpp 0.7's LoadAll returned the same
+// empty document forever on a stray ',' and ran out of memory instead of reporting an error.
+TEST(ArchErrors, StrayCommaIsAnErrorNotAnEndlessLoop) {
+  EXPECT_EQ(error_of(","),
+            "bad.yaml: (yaml): line 1, column 1: unexpected \",\" where a value should start");
+  EXPECT_EQ(error_of("---\n, 1\n"),
+            "bad.yaml: (yaml): line 2, column 1: unexpected \",\" where a value should start");
+  EXPECT_EQ(error_of("# a comment\n  ,\n"),
+            "bad.yaml: (yaml): line 2, column 3: unexpected \",\" where a value should start");
+}
+
 TEST(ArchErrors, NestedBlockNotAMap) {
   EXPECT_EQ(error_of(edit("vector: { lanes: 16 }", "vector: 16")),
             "bad.yaml: vector: must be a map, got 16");

@@ -192,6 +192,15 @@ TEST(TechErrors, UnknownKey) {
             "t.yaml: colour: unknown key");
 }
 
+// Found by fuzz/arch_yaml_fuzz (docs/reliability.md); the tables are read the same way: yaml-cpp
+// 0.7's LoadAll looped forever on a stray ',' instead of reporting an error.
+TEST(TechErrors, StrayCommaIsAnErrorNotAnEndlessLoop) {
+  EXPECT_EQ(error_of(","),
+            "t.yaml: (yaml): line 1, column 1: unexpected \",\" where a value should start");
+  EXPECT_EQ(error_of("---\n,\n"),
+            "t.yaml: (yaml): line 2, column 1: unexpected \",\" where a value should start");
+}
+
 TEST(TechErrors, NegativeEnergy) {
   EXPECT_EQ(error_of(edited("value: 0.3", "value: -0.3")),
             "t.yaml: energy.mac_int8_pj.value: must be a number in [0, 1000000], got -0.3");
