@@ -195,6 +195,9 @@ class HeaderParser {
       // e.byte counts from 1; it points just past the end when the text stops early.
       throw SafetensorsError(m_name, fmt::format("malformed header: not valid JSON at byte {}",
                                                  kLengthBytes + e.byte - 1));
+    } catch (const json::out_of_range&) {
+      // A number beyond the range of a double (1e400): nlohmann::json reports no position.
+      throw SafetensorsError(m_name, "malformed header: a number is out of range");
     }
     if (!top.is_object()) {
       fail(fmt::format("malformed header: must be a JSON object, got {}", kind(top)));

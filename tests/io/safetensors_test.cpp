@@ -294,6 +294,18 @@ TEST(Safetensors, RefusesMalformedJson) {
             "t.safetensors: tensor 'a': duplicate key 'dtype'");
 }
 
+// Found by fuzz/safetensors_fuzz (docs/reliability.md): a number beyond the range of a double
+// escaped as nlohmann::json's out_of_range instead of a SafetensorsError.
+TEST(Safetensors, RefusesNumbersOutOfRange) {
+  // The fuzzer's input: a 6-byte header "1e630\r".
+  EXPECT_EQ(error_of(bytes("\x06\x00\x00\x00\x00\x00\x00\x00" "1e630\r\x0e{!\x1d\x00"s)),
+            "t.safetensors: malformed header: a number is out of range");
+  EXPECT_EQ(header_error("{\"a\":{\"dtype\":\"U8\",\"shape\":[1e400],\"data_offsets\":[0,0]}}"),
+            "t.safetensors: malformed header: a number is out of range");
+  EXPECT_EQ(header_error("{\"__metadata__\":{\"k\":\"v\"},\"a\":-1e999}"),
+            "t.safetensors: malformed header: a number is out of range");
+}
+
 TEST(Safetensors, RefusesBadEntries) {
   EXPECT_EQ(header_error("{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0],"
                          "\"extra\":1}}"),
