@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 #include "model/chip/chip_model.h"
 #include "model/energy/energy_model.h"
@@ -41,7 +42,8 @@ void check_keys(const YAML::Node& n, const std::string& source, const std::strin
                 const std::set<std::string>& known) {
   if (!n.IsMap()) bad(source, where, "must be a mapping");
   for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) bad(source, where.empty() ? "(top)" : where, "keys must be strings");
+    const std::string k = kv.first.Scalar();
     if (!known.count(k)) {
       std::string list;
       for (const auto& x : known) list += (list.empty() ? "" : ", ") + x;
@@ -67,6 +69,19 @@ std::vector<T> values(const YAML::Node& n, const std::string& source, const std:
     bad(source, field, "has a value of the wrong type");
   }
   return out;
+}
+
+// A string-valued key: any scalar (null and collections are not).
+std::string text_of(const YAML::Node& n, const std::string& source, const std::string& field,
+                    const std::string& expected) {
+  if (!n.IsScalar()) bad(source, field, expected);
+  return n.Scalar();
+}
+
+// a * b, or `limit` + 1 when that is more than `limit` (no overflow).
+std::size_t capped_product(std::size_t a, std::size_t b, std::size_t limit) {
+  if (a != 0 && b > limit / a) return limit + 1;
+  return std::min(a * b, limit + 1);
 }
 
 Phase phase_of(const std::string& text, const std::string& source, const std::string& field) {
@@ -112,7 +127,9 @@ Spec parse_spec(const std::string& text, const std::string& source, const std::s
   }
   if (const auto sample = root["sample"]) {
     check_keys(sample, source, "sample", {"mode", "points", "seed"});
-    const std::string mode = sample["mode"] ? sample["mode"].as<std::string>() : "grid";
+    const std::string mode =
+        sample["mode"] ? text_of(sample["mode"], source, "sample.mode", "must be grid or random")
+                       : "grid";
     if (mode == "random") {
       s.random = true;
       if (!sample["points"]) bad(source, "sample.points", "is required for mode random");
@@ -130,9 +147,11 @@ Spec parse_spec(const std::string& text, const std::string& source, const std::s
              {"base", "array", "dataflow", "clock_ghz", "scratchpad_kib", "weight_buffer_kib",
               "accumulator_kib", "dram_bandwidth_gbps", "technology"});
   if (!chip["base"]) bad(source, "chip.base", "is required (a chip config file)");
-  const std::filesystem::path base = chip["base"].as<std::string>();
+  const std::filesystem::path base =
+      text_of(chip["base"], source, "chip.base", "must be a file name (a chip config)");
   s.chip.base = (base.is_absolute() ? base : std::filesystem::path(base_dir) / base).string();
-  if (!std::filesystem::exists(s.chip.base)) {
+  std::error_code ec;  // a name the system refuses (too long, say) is no file either
+  if (!std::filesystem::exists(s.chip.base, ec)) {
     bad(source, "chip.base", "no such file: " + s.chip.base);
   }
   auto axis = [&](const char* key, auto& out) {
@@ -152,6 +171,18 @@ Spec parse_spec(const std::string& text, const std::string& source, const std::s
   }
   if (!root["workloads"] || !root["workloads"].IsSequence() || root["workloads"].size() == 0) {
     bad(source, "workloads", "must be a non-empty list");
+  }
+  // Lists multiply: the grid size is checked before each workload entry is expanded.
+  std::size_t chips = 1;
+  for (std::size_t k : {s.chip.array.size(), s.chip.dataflow.size(), s.chip.clock_ghz.size(),
+                        s.chip.scratchpad_kib.size(), s.chip.weight_buffer_kib.size(),
+                        s.chip.accumulator_kib.size(), s.chip.dram_bandwidth_gbps.size(),
+                        s.chip.technology.size()}) {
+    chips = capped_product(chips, std::max<std::size_t>(k, 1), kMaxGridPoints);
+  }
+  if (chips > kMaxGridPoints) {
+    bad(source, "chip",
+        fmt::format("the grid has more than {} points (the limit)", kMaxGridPoints));
   }
   std::size_t wi = 0;
   for (const auto& w : root["workloads"]) {
@@ -173,6 +204,15 @@ Spec parse_spec(const std::string& text, const std::string& source, const std::s
         w["batch"] ? values<int>(w["batch"], source, where + ".batch") : std::vector<int>{1};
     const auto layers =
         w["layers"] ? values<int>(w["layers"], source, where + ".layers") : std::vector<int>{1};
+    std::size_t n = 1;
+    for (std::size_t k :
+         {models.size(), phases.size(), seqs.size(), kvs.size(), batches.size(), layers.size()}) {
+      n = capped_product(n, k, kMaxGridPoints);
+    }
+    if (capped_product(chips, s.workloads.size() + n, kMaxGridPoints) > kMaxGridPoints) {
+      bad(source, where,
+          fmt::format("the grid has more than {} points (the limit)", kMaxGridPoints));
+    }
     for (const auto& m : models) {
       for (const auto& ph : phases) {
         for (int seq : seqs) {

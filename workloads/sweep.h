@@ -44,6 +44,10 @@ struct Spec {
   std::vector<Workload> workloads;  // each list-valued workload field already expanded
 };
 
+// The most grid points a spec may have (chip combinations x workloads): each is a simulation, and
+// points() lists the grid.
+inline constexpr std::size_t kMaxGridPoints = 1000000;
+
 // Strict like the other YAML readers: unknown keys, wrong types and empty lists are refused with
 // arch::ConfigError "<file>: <field>: <message>". Relative paths (chip.base, a model .yaml) are
 // relative to the spec file's folder.

@@ -92,6 +92,52 @@ TEST(SweepSpec, BadSpecsSayWhichField) {
                     "s.yaml: chip.clock_ghz: has a value of the wrong type");
 }
 
+// Found by fuzz/sweep_spec_fuzz (docs/reliability.md): a key that is a list, a mode or a base
+// that is not a string escaped as yaml-cpp's BadConversion; a base name too long for the system
+// escaped as std::filesystem_error; lists that multiply to a huge grid ran out of memory.
+TEST(SweepSpec, FuzzedSpecsGiveOneLineErrors) {
+  const std::string chip = "chip: {base: " + kBase + "}\n";
+  const std::string wl = "workloads: [{model: bert-base}]\n";
+  // The fuzzer's input: a complex key (`? [...]`) in the chip map.
+  expect_spec_error(
+      "name: t100\nsample: {mode: random, points: 100, seed: 7}\nchip:\n"
+      "  base: serrano-base.yaml\n  ? array: [16, 32, 0.5, 1.0]\n"
+      "  dram_bandwidth_gbps: [522.4, 16nm]\nworkloads:\n"
+      "  - {model: bert-base, phase: prefill, seq: 32}\n"
+      "  - {model: gptsmall, phase: decode, kv: 32}\n",
+      "s.yaml: chip: keys must be strings");
+  expect_spec_error("? [a, b]\n: 1\n", "s.yaml: (top): keys must be strings");
+  expect_spec_error("name: x\nsample: {mode: [grid]}\n" + chip + wl,
+                    "s.yaml: sample.mode: must be grid or random");
+  expect_spec_error("name: x\nchip: {base: {a: 1}}\n" + wl,
+                    "s.yaml: chip.base: must be a file name (a chip config)");
+  expect_spec_error("name: x\nchip: {base: }\n" + wl,
+                    "s.yaml: chip.base: must be a file name (a chip config)");
+  const std::string long_name(300, 'a');
+  expect_spec_error("name: x\nchip: {base: " + long_name + "}\n" + wl,
+                    "s.yaml: chip.base: no such file: ./" + long_name);
+  // 1001 x 1000 workloads, 1000 x 1001 chip combinations: refused before they are listed.
+  std::string thousand = "[0", thousand_one = "[0";
+  for (int i = 1; i < 1000; ++i) thousand += "," + std::to_string(i);
+  thousand_one = thousand + ",1000]";
+  thousand += "]";
+  expect_spec_error("name: x\n" + chip + "workloads: [{model: bert-base, seq: " + thousand_one +
+                        ", batch: " + thousand + "}]\n",
+                    "s.yaml: workloads[0]: the grid has more than 1000000 points (the limit)");
+  expect_spec_error("name: x\nchip: {base: " + kBase + ", array: " + thousand +
+                        ", clock_ghz: " + thousand_one + "}\n" + wl,
+                    "s.yaml: chip: the grid has more than 1000000 points (the limit)");
+  expect_spec_error("name: x\nchip: {base: " + kBase + ", array: " + thousand + "}\n" +
+                        "workloads: [{model: bert-base, seq: " + thousand + "}, "
+                        "{model: bert-base, seq: " + thousand + "}]\n",
+                    "s.yaml: workloads[1]: the grid has more than 1000000 points (the limit)");
+  // Exactly at the limit is a valid spec.
+  const Spec s = parse_spec("name: x\nchip: {base: " + kBase + ", array: " + thousand + "}\n" +
+                                "workloads: [{model: bert-base, seq: " + thousand + "}]\n",
+                            "s.yaml");
+  EXPECT_EQ(grid_size(s), kMaxGridPoints);
+}
+
 TEST(SweepSpec, GridSampleAndConfigs) {
   const Spec s = parse_spec(spec_text(), "t.yaml");
   EXPECT_EQ(grid_size(s), 128u);
