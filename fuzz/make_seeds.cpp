@@ -2,9 +2,10 @@
 // Writes the binary seeds of the fuzz corpora (fuzz/corpus/{sbin,npy,safetensors}/), which are
 // committed; run it again only to regenerate them:
 //   make_seeds <source dir>
-// The .sbin seeds are the example programs and corpus/asm/every-form.sasm assembled; the .npy and .safetensors seeds come from
-// the library's writers (every dtype, a scalar, an empty array, a rank-8 shape) plus a few files
-// written as other tools write them (numpy's version 2.0 header, unpadded safetensors headers).
+// The .sbin seeds are the example programs and corpus/asm/every-form.sasm assembled; the .npy and
+// .safetensors seeds come from the library's writers (every dtype, a scalar, an empty array, a
+// rank-8 shape) plus a few files written as other tools write them (numpy's version 2.0 header,
+// unpadded safetensors headers).
 #include <cstdint>
 #include <fstream>
 #include <iostream>
@@ -72,10 +73,10 @@ int main(int argc, char** argv) {
   put(out + "npy/i32-rank8.npy", io::serialize_npy(rank8));
   // numpy.lib.format.write_array(..., version=(2, 0)) of int32 [1, -2, 3].
   using namespace std::string_literals;
-  put(out + "npy/v2.npy", bytes("\x93NUMPY\x02\x00\x74\x00\x00\x00"s
-                                "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }"s +
-                                std::string(58, ' ') + "\n"s +
-                                "\x01\x00\x00\x00\xfe\xff\xff\xff\x03\x00\x00\x00"s));
+  put(out + "npy/v2.npy",
+      bytes("\x93NUMPY\x02\x00\x74\x00\x00\x00"s
+            "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }"s +
+            std::string(58, ' ') + "\n"s + "\x01\x00\x00\x00\xfe\xff\xff\xff\x03\x00\x00\x00"s));
 
   io::SafetensorsFile f;
   f.metadata = {{"format", "pt"}};
@@ -97,7 +98,6 @@ int main(int argc, char** argv) {
       " \"__metadata__\": {\"k\": \"v\"} }";
   std::string len(8, '\0');
   for (int i = 0; i < 8; ++i) len[std::size_t(i)] = char((header.size() >> (8 * i)) & 0xff);
-  put(out + "safetensors/unpadded.safetensors",
-      bytes(len + header + "\x01\x00\x02\x00\x05\x06"s));
+  put(out + "safetensors/unpadded.safetensors", bytes(len + header + "\x01\x00\x02\x00\x05\x06"s));
   return 0;
 }

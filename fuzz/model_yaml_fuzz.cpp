@@ -11,7 +11,8 @@ extern "C" int sc_main(int, char**) { return 0; }
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace serrano;
   try {
-    const workloads::ModelDesc m = workloads::parse_model_yaml(fuzz::as_text(data, size), "fuzz.yaml");
+    const workloads::ModelDesc m =
+        workloads::parse_model_yaml(fuzz::as_text(data, size), "fuzz.yaml");
     workloads::validate(m, "fuzz.yaml");
   } catch (const arch::ConfigError&) {
   }

@@ -52,7 +52,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 failed=()
 start=$(date +%s)
-printf '%-12s %10s %8s %10s  %s\n' fuzzer execs exec/s corpus result
+printf '%-12s %10s %6s %8s %11s  %s\n' fuzzer execs time exec/s corpus result
 for name in "${names[@]}"; do
   corpus=$tmp/$name
   findings=$build_dir/fuzz/findings/$name
@@ -61,6 +61,7 @@ for name in "${names[@]}"; do
   cp "$root/fuzz/corpus/$name/"* "$corpus/"
   dict=()
   [[ -f $root/fuzz/$name.dict ]] && dict=("-dict=$root/fuzz/$name.dict")
+  t0=$(date +%s)
   # shellcheck disable=SC2086  # SERRANO_FUZZ_ARGS is a list of flags
   if "$build_dir/fuzz/${name}_fuzz" "$corpus" "${dict[@]}" -max_total_time="$seconds" \
       -max_len="${max_len[$name]}" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
@@ -70,10 +71,12 @@ for name in "${names[@]}"; do
     result="FOUND something (exit $?): $log"
     failed+=("$name")
   fi
+  took=$(($(date +%s) - t0))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   units=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
-  printf '%-12s %10s %8s %10s  %s\n' "$name" "${execs:-?}" "${rate:-?}" "${units:-?}" "$result"
+  printf '%-12s %10s %5ss %8s %11s  %s\n' "$name" "${execs:-?}" "$took" "${rate:-?}" "${units:-?}" \
+    "$result"
 done
 echo "fuzz.sh: ${#names[@]} fuzzer(s) in $(($(date +%s) - start)) s"
 if ((${#failed[@]})); then
