@@ -70,10 +70,10 @@ run_tests() {
   ctest --test-dir "$build_dir" -j "$jobs" --output-on-failure --timeout 900
 }
 
-# The sanitizer suite (docs/reliability.md, "Sanitizers"): the unit tests of every parser and of
+# The sanitizer suite (docs/sanitizers.md): the unit tests of every parser and of
 # the units that do not run a SystemC simulation, built with ASan and UBSan in build-asan. The
 # SystemC-simulating suites (chip, model, energy_chip, layers) stop on a false positive of GCC
-# 12's ASan in sigaltstack when an exception unwinds after elaboration (docs/reliability.md).
+# 12's ASan in sigaltstack when an exception unwinds after elaboration (docs/sanitizers.md).
 sanitize_tests=(arch_config_test golden_test nonlinear_test norms_test vector_ops_test
   int8_matmul_test isa_test dram_timing_test npy_test safetensors_test model_desc_test
   weights_io_test tech_table_test gpu_model_test)
