@@ -43,7 +43,11 @@ int run_gemm(const GemmOptions& o) {
   // Every simulator is made before the first run (one SystemC elaboration per process).
   model::ArrayModel sim(cfg, mode);
   std::unique_ptr<model::IArraySim> rtl;
-  if (o.rtl) rtl = testbench::make_rtl_array_sim(cfg.array.rows, cfg.array.cols);
+  if (o.rtl) {
+    rtl = testbench::make_rtl_array_sim(
+        cfg.array.rows, cfg.array.cols,
+        cfg.array.dataflow == arch::Dataflow::OutputStationary ? "os" : "");
+  }
 
   const workloads::GemmTiling tiling = workloads::plan_gemm_tiling(o.m, o.k, o.n, sim.limits());
   const std::uint64_t macs = std::uint64_t(o.m) * std::uint64_t(o.k) * std::uint64_t(o.n);

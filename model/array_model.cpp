@@ -98,7 +98,8 @@ struct ArrayModel::Top : sc_core::sc_module {
       : sc_core::sc_module(name),
         sequencer("sequencer", sc_core::sc_time(cfg.cycle_ns(), sc_core::SC_NS)),
         unit("array_unit", cfg.array.rows, cfg.array.cols,
-             sc_core::sc_time(cfg.cycle_ns(), sc_core::SC_NS), &memories, functional) {
+             sc_core::sc_time(cfg.cycle_ns(), sc_core::SC_NS), &memories, functional,
+             cfg.array.dataflow) {
     sequencer.socket.bind(unit.socket);
     SC_THREAD(runner);
   }
@@ -117,10 +118,6 @@ struct ArrayModel::Top : sc_core::sc_module {
 
 ArrayModel::ArrayModel(const arch::ArchConfig& cfg, Mode mode)
     : m_limits(array_limits(cfg)), m_mode(mode) {
-  if (cfg.array.dataflow != arch::Dataflow::WeightStationary) {
-    throw std::invalid_argument(
-        "array.dataflow: only ws (weight-stationary) is implemented by the model so far");
-  }
   if (sc_core::sc_is_running() || sc_core::sc_end_of_simulation_invoked()) {
     throw std::logic_error("ArrayModel must be constructed before the simulation starts");
   }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "arch/arch_config.h"
 #include "isa/array_cmd.h"
 
 namespace serrano::model {
@@ -22,7 +23,9 @@ struct IssueInfo {
 
 class ArrayTiming {
  public:
-  ArrayTiming(int rows, int cols);
+  // `dataflow` selects the stream rules: weight-stationary (docs/array-timing.md section 2) or
+  // output-stationary (section 5); preload and requant rules are the same for both.
+  ArrayTiming(int rows, int cols, arch::Dataflow dataflow = arch::Dataflow::WeightStationary);
 
   // Back to the state after reset: every resource free at cycle 0, buffer 0 filled first.
   void reset();
@@ -37,6 +40,7 @@ class ArrayTiming {
  private:
   int m_rows;
   int m_cols;
+  arch::Dataflow m_dataflow;
   std::uint64_t m_preload_port_free = 0;  // weight-buffer read port
   std::uint64_t m_stream_port_free = 0;   // scratchpad read port
   std::uint64_t m_acc_read_free = 0;      // accumulator read port (requant)

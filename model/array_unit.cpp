@@ -6,7 +6,7 @@
 namespace serrano::model {
 
 ArrayUnit::ArrayUnit(sc_core::sc_module_name name, int rows, int cols, sc_core::sc_time cycle,
-                     ArrayMemories* memories, bool functional)
+                     ArrayMemories* memories, bool functional, arch::Dataflow dataflow)
     : sc_core::sc_module(name),
       socket("socket"),
       m_rows(rows),
@@ -14,7 +14,7 @@ ArrayUnit::ArrayUnit(sc_core::sc_module_name name, int rows, int cols, sc_core::
       m_cycle(cycle),
       m_mem(memories),
       m_functional(functional),
-      m_timing(rows, cols) {
+      m_timing(rows, cols, dataflow) {
   socket.register_b_transport(this, &ArrayUnit::b_transport);
 }
 

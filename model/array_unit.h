@@ -64,6 +64,7 @@ class IArrayUnit {
 struct ArrayUnitContext {
   std::string name;  // SystemC module name
   int rows = 0, cols = 0;
+  arch::Dataflow dataflow = arch::Dataflow::WeightStationary;
   ArrayMemories* memories = nullptr;  // the chip's memories, shared with the DMA and vector unit
   bool functional = true;
   std::function<sc_core::sc_time()> origin;  // SystemC time of cycle 0 of the current run
@@ -74,9 +75,11 @@ class ArrayUnit : public sc_core::sc_module, public IArrayUnit {
  public:
   tlm_utils::simple_target_socket<ArrayUnit> socket;
 
-  // rows, cols: the array; cycle: one clock period; functional: compute data or timing only.
+  // rows, cols: the array; cycle: one clock period; functional: compute data or timing only;
+  // dataflow: which timing rules (the data are the same for both).
   ArrayUnit(sc_core::sc_module_name name, int rows, int cols, sc_core::sc_time cycle,
-            ArrayMemories* memories, bool functional);
+            ArrayMemories* memories, bool functional,
+            arch::Dataflow dataflow = arch::Dataflow::WeightStationary);
 
   tlm::tlm_target_socket<>& target() override { return socket; }
   void reset() override;

@@ -25,12 +25,23 @@
 //   drain (idle)                   preload           K + 2
 //                                  stream            M + Rows + Cols + 1
 //                                  requant           M + 5
+//
+// With Dataflow = DataflowOs (output-stationary, serrano_os_datapath.sv) a stream of M rows is
+// n = ceil(M / Rows) chunks of Rows rows, each holding the array for Rows cycles; its rows are read
+// as above, but the sums leave the array chunk by chunk, bottom row first. Only the stream's
+// delays change (docs/array-timing.md, section 5):
+//   activation port                stream            n * Rows
+//   buffer b no longer read        stream using b    n * Rows - 1
+//   accumulators written           stream            n * Rows + 2 * Rows + Cols - 1
+//   drain (idle)                   stream            n * Rows + 2 * Rows + Cols
 
 module serrano_array_ctrl
   import serrano_pkg::*;
 #(
-  parameter int Rows = 4,
-  parameter int Cols = 4
+  parameter int Rows     = 4,
+  parameter int Cols     = 4,
+  parameter int Dataflow = DataflowWs,
+  localparam int RowIdxW = (Rows > 1) ? $clog2(Rows) : 1
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -53,6 +64,7 @@ module serrano_array_ctrl
   output logic                wb_re_o,
   output logic [CmdAddrW-1:0] wb_raddr_o,
   output logic                pre_buf_o,
+  output logic [RowIdxW-1:0]  pre_row_o,    // tile row of the weight row being read
 
   // Stream engine: one activation read per cycle, with the tags of that row.
   output logic                sp_re_o,
@@ -61,6 +73,8 @@ module serrano_array_ctrl
   output logic [CmdRowsW-1:0] st_k_o,
   output logic [CmdAddrW-1:0] st_acc_addr_o,
   output logic                st_accumulate_o,
+  output logic [RowIdxW-1:0]  st_chunk_row_o,   // row within its chunk of Rows rows (os)
+  output logic [CmdRowsW-1:0] st_chunk_rows_o,  // rows of that chunk, read with chunk row 0
 
   // Requant engine: one accumulator read per cycle; the parameter row is read once per command.
   output logic                acc_re_o,
@@ -106,21 +120,31 @@ module serrano_array_ctrl
   logic [CmdRowsW-1:0] rq_rows_q, rq_rows_d;
 
   // ---- issue decision ----
-  cnt_t rows, d_pre_drain, d_st_buf_free, d_st_acc_ready, d_st_drain, d_rq_drain;
+  cnt_t rows, d_pre_drain, d_st_port, d_st_buf_free, d_st_acc_ready, d_st_drain, d_rq_drain;
   logic overlap;
   logic issue, issue_pre, issue_st, issue_rq;
 
   assign rows           = cnt_t'(cmd_rows_i);
   assign d_pre_drain    = rows + cnt_t'(2);
+  if (Dataflow == DataflowOs) begin : g_os_delays
+    cnt_t chunk_cycles;  // n * Rows: the cycles the stream's chunks hold the array
+    assign chunk_cycles   = ((rows + cnt_t'(Rows - 1)) / cnt_t'(Rows)) * cnt_t'(Rows);
+    assign d_st_port      = chunk_cycles;
+    assign d_st_buf_free  = (chunk_cycles == '0) ? '0 : chunk_cycles - cnt_t'(1);
+    assign d_st_acc_ready = chunk_cycles + cnt_t'(2 * Rows + Cols - 1);
+    assign d_st_drain     = chunk_cycles + cnt_t'(2 * Rows + Cols);
+  end else begin : g_ws_delays
+    assign d_st_port      = rows;
 `ifdef SERRANO_BUG_TIMING
-  // Injected bug (tests/crosscheck): one cycle more conservative than needed. Data stay right,
-  // only the cycle counts change, and only where this interlock binds.
-  assign d_st_buf_free  = rows + cnt_t'(Rows + Cols) - cnt_t'(2);
+    // Injected bug (tests/crosscheck): one cycle more conservative than needed. Data stay
+    // right, only the cycle counts change, and only where this interlock binds.
+    assign d_st_buf_free  = rows + cnt_t'(Rows + Cols) - cnt_t'(2);
 `else
-  assign d_st_buf_free  = rows + cnt_t'(Rows + Cols) - cnt_t'(3);
+    assign d_st_buf_free  = rows + cnt_t'(Rows + Cols) - cnt_t'(3);
 `endif
-  assign d_st_acc_ready = rows + cnt_t'(Rows + Cols);
-  assign d_st_drain     = rows + cnt_t'(Rows + Cols + 1);
+    assign d_st_acc_ready = rows + cnt_t'(Rows + Cols);
+    assign d_st_drain     = rows + cnt_t'(Rows + Cols + 1);
+  end
   assign d_rq_drain     = rows + cnt_t'(1 + SramReadLatency + RequantStages);
 
   // Rows [dst, dst + M) of the stream against rows [lo, lo + rows) of the requant.
@@ -165,7 +189,7 @@ module serrano_array_ctrl
       drain_cnt_d                 = hold(drain_cnt_d, d_pre_drain);
     end
     if (issue_st) begin
-      sp_port_cnt_d             = hold(sp_port_cnt_d, rows);
+      sp_port_cnt_d             = hold(sp_port_cnt_d, d_st_port);
       buf_free_cnt_d[cur_buf_q] = hold(buf_free_cnt_d[cur_buf_q], d_st_buf_free);
       acc_ready_cnt_d           = hold(acc_ready_cnt_d, d_st_acc_ready);
       drain_cnt_d               = hold(drain_cnt_d, d_st_drain);
@@ -235,12 +259,14 @@ module serrano_array_ctrl
   assign wb_re_o    = (pre_left_q != '0);
   assign wb_raddr_o = pre_addr_q;
   assign pre_buf_o  = pre_buf_q;
+  assign pre_row_o  = RowIdxW'(pre_left_q - CmdRowsW'(1));
 
   // ---- stream engine ----
   logic [CmdRowsW-1:0] st_left_q;
   logic [CmdAddrW-1:0] st_sp_addr_q, st_acc_addr_q;
   logic                st_buf_q, st_accumulate_q;
   logic [CmdRowsW-1:0] st_k_q;
+  logic [RowIdxW-1:0]  st_row_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -250,6 +276,7 @@ module serrano_array_ctrl
       st_buf_q        <= 1'b0;
       st_accumulate_q <= 1'b0;
       st_k_q          <= '0;
+      st_row_q        <= '0;
     end else if (issue_st) begin
       st_left_q       <= cmd_rows_i;
       st_sp_addr_q    <= cmd_src_i;
@@ -257,8 +284,10 @@ module serrano_array_ctrl
       st_buf_q        <= cur_buf_q;
       st_accumulate_q <= cmd_accumulate_i;
       st_k_q          <= buf_k_q[cur_buf_q];
+      st_row_q        <= '0;
     end else if (st_left_q != '0) begin
       st_left_q     <= st_left_q - CmdRowsW'(1);
+      st_row_q      <= (st_row_q == RowIdxW'(Rows - 1)) ? '0 : st_row_q + RowIdxW'(1);
       st_sp_addr_q  <= st_sp_addr_q + CmdAddrW'(1);
       st_acc_addr_q <= st_acc_addr_q + CmdAddrW'(1);
     end
@@ -270,6 +299,8 @@ module serrano_array_ctrl
   assign st_k_o          = st_k_q;
   assign st_acc_addr_o   = st_acc_addr_q;
   assign st_accumulate_o = st_accumulate_q;
+  assign st_chunk_row_o  = st_row_q;
+  assign st_chunk_rows_o = (st_left_q < CmdRowsW'(Rows)) ? st_left_q : CmdRowsW'(Rows);
 
   // ---- requant engine ----
   logic [CmdRowsW-1:0] rq_left_q;

@@ -29,6 +29,7 @@ module serrano_chip
   parameter int AccBanks  = 2,
   parameter int VecLanes  = 2,
   parameter int ImemDepth = 16384,
+  parameter int Dataflow  = DataflowWs,  // array.dataflow: DataflowWs or DataflowOs
   localparam int SpBytes   = Rows,
   localparam int WbBytes   = Cols,
   localparam int AccBytes  = 4 * Cols,
@@ -122,11 +123,12 @@ module serrano_chip
   channel_e [2:0]     blocked_ch;
 
   serrano_chip_ctrl #(
-    .Rows    (Rows),
-    .Cols    (Cols),
-    .QpBytes (QpBytes),
-    .VecPAcc ((Cols + VecLanes - 1) / VecLanes),
-    .VecPSp  ((SpBytes + VecLanes - 1) / VecLanes)
+    .Rows     (Rows),
+    .Cols     (Cols),
+    .QpBytes  (QpBytes),
+    .VecPAcc  ((Cols + VecLanes - 1) / VecLanes),
+    .VecPSp   ((SpBytes + VecLanes - 1) / VecLanes),
+    .Dataflow (Dataflow)
   ) u_ctrl (
     .clk_i,
     .rst_ni,
@@ -190,8 +192,9 @@ module serrano_chip
   end
 
   serrano_matrix_unit #(
-    .Rows (Rows),
-    .Cols (Cols)
+    .Rows     (Rows),
+    .Cols     (Cols),
+    .Dataflow (Dataflow)
   ) u_matrix (
     .clk_i,
     .rst_ni,

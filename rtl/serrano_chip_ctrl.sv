@@ -32,7 +32,8 @@ module serrano_chip_ctrl
   parameter int QpBytes = 48,  // bytes of a parameter row (12 Cols)
   parameter int VecPAcc = 2,  // vector cycles per accumulator row
   parameter int VecPSp  = 2,  // vector cycles per scratchpad row
-  parameter int CpDepth = 64  // distinct compute completion cycles in flight
+  parameter int CpDepth = 64,  // distinct compute completion cycles in flight
+  parameter int Dataflow = DataflowWs  // the matrix unit's: sets when a matmul completes
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -77,7 +78,9 @@ module serrano_chip_ctrl
 
   localparam int FifoW = $clog2(DmaInFlight);
   localparam int CpW   = $clog2(CpDepth);
-  localparam int MmDrainI = Rows + Cols + 1;
+  // A matmul of M rows completes M + MmDrain cycles after it issues (ws), or, output-stationary,
+  // ceil(M / Rows) * Rows + MmDrain (docs/array-timing.md sections 2 and 5).
+  localparam int MmDrainI = (Dataflow == DataflowOs) ? 2 * Rows + Cols : Rows + Cols + 1;
   localparam int RqDrainI = 1 + SramReadLatency + RequantStages;
   localparam logic [CycleW-1:0] MmDrain = CycleW'(MmDrainI);
   localparam logic [CycleW-1:0] RqDrain = CycleW'(RqDrainI);
@@ -272,12 +275,19 @@ module serrano_chip_ctrl
   // ---------------------------------------------------------------- compute completion
   logic [CycleW-1:0] c_own;
   logic [15:0]       c_rows;
+  logic [CycleW-1:0] mm_rows;  // the rows a matmul holds the array for
   assign c_rows = rows_of(cw0);
+  if (Dataflow == DataflowOs) begin : g_os_rows
+    localparam logic [CycleW-1:0] RowsC = CycleW'(Rows);
+    assign mm_rows = ((CycleW'(c_rows) + RowsC - CycleW'(1)) / RowsC) * RowsC;
+  end else begin : g_ws_rows
+    assign mm_rows = CycleW'(c_rows);
+  end
 
   always_comb begin
     unique case (op_of(cw0))
       OpPreload: c_own = now_q + CycleW'(c_rows) + CycleW'(2);
-      OpMatmul:  c_own = now_q + CycleW'(c_rows) + MmDrain;
+      OpMatmul:  c_own = now_q + mm_rows + MmDrain;
       OpRequant: c_own = now_q + CycleW'(c_rows) + RqDrain;
       OpVec:     c_own = now_q + vec_cycles(cw0, head_i[1].w1, VecPAcc, VecPSp, QpBytes);
       default:   c_own = now_q;

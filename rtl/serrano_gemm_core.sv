@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The matrix unit (serrano_matrix_unit: controller, Rows x Cols weight-stationary array,
-// per-channel requantization) with its own memories: activation scratchpad, weight buffer, int32
-// accumulator memory and requant parameters. It executes preload / stream /
+// The matrix unit (serrano_matrix_unit: controller, Rows x Cols weight- or output-stationary
+// array, per-channel requantization) with its own memories: activation scratchpad, weight
+// buffer, int32 accumulator memory and requant parameters. It executes preload / stream /
 // requant commands (isa/array_cmd.h); the memories are filled through their write ports before a
 // run, and requantized rows leave through the out_* port.
 //
 // Datapath timing for a command issued in cycle t (docs/array-timing.md):
 //   stream row m:  activation read t+1+m, data t+2+m, skewed so lane k meets PE (k, c) at
 //                  t+2+m+k+c, bottom of column c at t+m+Rows+c+2, de-skewed to t+m+Rows+Cols+1,
-//                  written to the accumulators at the end of that cycle.
+//                  written to the accumulators at the end of that cycle (Dataflow = DataflowOs:
+//                  see serrano_os_datapath.sv).
 //   requant row m: accumulator read t+1+m, data t+2+m, three requant stages, out_valid_o at t+m+5.
 
 module serrano_gemm_core
@@ -20,6 +21,7 @@ module serrano_gemm_core
   parameter int SpDepth  = 1024,  // activation rows of Rows bytes
   parameter int WbDepth  = 1024,  // weight rows of Cols bytes
   parameter int AccDepth = 256,   // accumulator rows of Cols int32
+  parameter int Dataflow = DataflowWs,  // DataflowWs or DataflowOs (array.dataflow)
   localparam int SpAddrW  = (SpDepth > 1) ? $clog2(SpDepth) : 1,
   localparam int WbAddrW  = (WbDepth > 1) ? $clog2(WbDepth) : 1,
   localparam int AccAddrW = (AccDepth > 1) ? $clog2(AccDepth) : 1,
@@ -72,8 +74,9 @@ module serrano_gemm_core
   logic [Cols-1:0][ShiftW-1:0] qp_shift;
 
   serrano_matrix_unit #(
-    .Rows (Rows),
-    .Cols (Cols)
+    .Rows     (Rows),
+    .Cols     (Cols),
+    .Dataflow (Dataflow)
   ) u_matrix (
     .clk_i,
     .rst_ni,

@@ -20,6 +20,10 @@ package serrano_pkg;
   parameter int SramReadLatency = 1;  // synchronous read: address in cycle t, data in t+1
   parameter int RequantStages   = 3;  // bias+shift, high multiply, divide+clamp
 
+  // Dataflow of the matrix unit (the `Dataflow` parameter; array.dataflow in the config).
+  parameter int DataflowWs = 0;  // weight-stationary: weights held in the PEs, sums flow down
+  parameter int DataflowOs = 1;  // output-stationary: sums held in the PEs, weights flow down
+
   // Depth of the per-channel requant parameter memory (rows of Cols channels).
   parameter int QParamDepth = 256;
 

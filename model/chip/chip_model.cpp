@@ -19,12 +19,13 @@ struct ChipModel::Top : sc_core::sc_module {
     if (!factory) {
       return std::make_unique<ArrayUnit>("array_unit", cfg.array.rows, cfg.array.cols,
                                          sc_core::sc_time(1, sc_core::SC_NS), &memory.mem,
-                                         functional);
+                                         functional, cfg.array.dataflow);
     }
     ArrayUnitContext c;
     c.name = "array_unit";
     c.rows = cfg.array.rows;
     c.cols = cfg.array.cols;
+    c.dataflow = cfg.array.dataflow;
     c.memories = &memory.mem;
     c.functional = functional;
     c.origin = [this] { return ctx.origin; };
@@ -73,10 +74,6 @@ std::string ChipModel::name() const {
 ChipModel::ChipModel(const arch::ArchConfig& cfg, Mode mode, const ArrayUnitFactory& array)
     : m_cfg(cfg), m_mode(mode) {
   arch::validate(cfg, cfg.name);
-  if (cfg.array.dataflow != arch::Dataflow::WeightStationary) {
-    throw std::invalid_argument(
-        "array.dataflow: only ws (weight-stationary) is implemented by the model so far");
-  }
   // The matrix unit moves one whole row per cycle through a bank port (docs/chip-timing.md).
   const int R = cfg.array.rows, C = cfg.array.cols, W = std::max(R, C);
   const std::tuple<const char*, int, int, const char*> ports[] = {

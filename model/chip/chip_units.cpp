@@ -172,11 +172,12 @@ std::uint64_t OnChipMemory::banks(isa::Mem m) const {
 }
 
 void OnChipMemory::reserve(isa::Mem m, int port, std::uint64_t first_cycle, std::uint64_t count,
-                           std::int64_t first_row, std::int64_t step, bool all_banks) {
+                           std::int64_t first_row, std::int64_t step, bool all_banks,
+                           std::uint64_t chunk) {
   if (m == isa::Mem::Qp || count == 0) return;
   ++m_generation[std::size_t(m)][port];
-  m_reserved[std::size_t(m)][port].push_back(
-      {first_cycle, first_cycle + count, first_row, step, all_banks, sc_core::sc_time_stamp()});
+  m_reserved[std::size_t(m)][port].push_back({first_cycle, first_cycle + count, first_row, step,
+                                              all_banks, chunk, sc_core::sc_time_stamp()});
 }
 
 bool OnChipMemory::bank_busy(isa::Mem m, int port, std::uint64_t row,
@@ -191,7 +192,11 @@ bool OnChipMemory::bank_busy(isa::Mem m, int port, std::uint64_t row,
   for (const Reservation& r : list) {
     if (r.end <= cycle || cycle < r.first_cycle || r.made > decided) continue;
     if (r.all_banks) return true;
-    const std::int64_t used = r.first_row + r.step * std::int64_t(cycle - r.first_cycle);
+    const std::uint64_t off = cycle - r.first_cycle;
+    const std::int64_t used =
+        r.chunk == 0 ? r.first_row + r.step * std::int64_t(off)
+                     : r.first_row + std::int64_t(off / r.chunk * r.chunk + r.chunk - 1 -
+                                                  off % r.chunk);
     if (std::uint64_t(used) % nb == row % nb) return true;
   }
   return false;
@@ -740,7 +745,16 @@ Executed ComputeUnit::matrix(std::size_t i, const isa::Instruction& inst,
     case isa::Opcode::Matmul:  // activation row m read at t+1+m, written to acc at t+m+R+C+1
       result.array_macs += rows * txn.issued.k * C;
       m_mem.reserve(isa::Mem::Sp, 0, t + 1, rows, inst.sp_row, 1);
-      m_mem.reserve(isa::Mem::Acc, 1, t + R + C + 1, rows, inst.acc_row, 1);
+      if (m_ctx.cfg.array.dataflow == arch::Dataflow::OutputStationary) {
+        // Chunk j (R rows from row jR) writes its row R-1-i at the end of cycle t+jR+2R+C+i
+        // (docs/array-timing.md section 5); a last chunk of P < R rows uses its last P slots.
+        const std::uint64_t full = rows / R, last = rows % R;
+        m_mem.reserve(isa::Mem::Acc, 1, t + 2 * R + C, full * R, inst.acc_row, 0, false, R);
+        m_mem.reserve(isa::Mem::Acc, 1, t + full * R + 3 * R + C - last, last,
+                      std::int64_t(inst.acc_row + full * R + last) - 1, -1);
+      } else {
+        m_mem.reserve(isa::Mem::Acc, 1, t + R + C + 1, rows, inst.acc_row, 1);
+      }
       break;
     default:  // accumulator row m read at t+1+m, int8 row written to the scratchpad at t+m+5
       m_mem.reserve(isa::Mem::Acc, 0, t + 1, rows, inst.acc_row, 1);

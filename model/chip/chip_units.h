@@ -115,8 +115,11 @@ class OnChipMemory : public sc_core::sc_module {
 
   // The matrix and vector units claim bank ports when their commands issue (port 0 read,
   // 1 write): row first_row + step * (x - first_cycle) in cycle x of [first_cycle, +count).
+  // With chunk > 0 instead (the output-stationary write-back), cycle first_cycle + j*chunk + i
+  // uses row first_row + j*chunk + chunk-1-i: each chunk of rows bottom row first.
   void reserve(isa::Mem m, int port, std::uint64_t first_cycle, std::uint64_t count,
-               std::int64_t first_row, std::int64_t step, bool all_banks = false);
+               std::int64_t first_row, std::int64_t step, bool all_banks = false,
+               std::uint64_t chunk = 0);
   // Places the rows of one DMA transfer on a bank port, in order: row j goes in the first cycle
   // x >= max(base(j), the previous row's cycle, its bank's next free cycle) in which its bank's
   // port is free, decided once every matrix- or vector-unit command that could claim x has issued
@@ -137,6 +140,7 @@ class OnChipMemory : public sc_core::sc_module {
     std::uint64_t first_cycle, end;
     std::int64_t first_row, step;
     bool all_banks;
+    std::uint64_t chunk;
     sc_core::sc_time made;  // when the command claimed the port (SystemC time)
   };
   bool bank_busy(isa::Mem m, int port, std::uint64_t row, std::uint64_t cycle) const;

@@ -59,20 +59,33 @@ CampaignStats run_campaign(const arch::ArchConfig& cfg, model::IArraySim& rtl, i
   return stats;
 }
 
-void expect_clean_campaign(const std::string& config, int cases, std::uint64_t seed) {
-  const arch::ArchConfig cfg = test_config(config);
-  auto rtl = testbench::make_rtl_array_sim(cfg.array.rows, cfg.array.cols);
+// dataflow: the config's own, or output-stationary (the "os" builds of the same shape).
+void expect_clean_campaign(const std::string& config, int cases, std::uint64_t seed,
+                           bool output_stationary = false) {
+  arch::ArchConfig cfg = test_config(config);
+  if (output_stationary) cfg.array.dataflow = arch::Dataflow::OutputStationary;
+  auto rtl = testbench::make_rtl_array_sim(cfg.array.rows, cfg.array.cols,
+                                           output_stationary ? "os" : "");
   const CampaignStats s = run_campaign(cfg, *rtl, cases, seed);
   EXPECT_EQ(s.failures, 0) << s.first_failure;
   EXPECT_EQ(s.cases, cases);
-  std::printf("%s: %d random GEMMs, %d mismatches, %llu cycles simulated\n", config.c_str(),
-              s.cases, s.failures, static_cast<unsigned long long>(s.cycles));
+  std::printf("%s%s: %d random GEMMs, %d mismatches, %llu cycles simulated\n", config.c_str(),
+              output_stationary ? " (os)" : "", s.cases, s.failures,
+              static_cast<unsigned long long>(s.cycles));
 }
 
 TEST(GemmCrossCheck, Array4x4) { expect_clean_campaign("test-4x4", 500, 1); }
 TEST(GemmCrossCheck, Array8x8) { expect_clean_campaign("test-8x8", 500, 2); }
 TEST(GemmCrossCheck, Array8x4NonSquare) { expect_clean_campaign("test-8x4", 500, 3); }
 TEST(GemmCrossCheck, Array16x16) { expect_clean_campaign("test-16x16", 300, 4); }
+
+// The output-stationary array (docs/array-timing.md section 5): the same campaign, 2,000 random
+// GEMMs over three shapes, zero data and cycle mismatches.
+TEST(GemmCrossCheck, OutputStationary4x4) { expect_clean_campaign("test-4x4", 1000, 11, true); }
+TEST(GemmCrossCheck, OutputStationary8x8) { expect_clean_campaign("test-8x8", 500, 12, true); }
+TEST(GemmCrossCheck, OutputStationary8x4NonSquare) {
+  expect_clean_campaign("test-8x4", 500, 13, true);
+}
 
 // The edge preset's acceptance GEMM: identical cycles and a passing golden check.
 TEST(GemmCrossCheck, EdgePreset256Cubed) {

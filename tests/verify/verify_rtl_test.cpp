@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CI program campaign: does the chip RTL agree with the SystemC model, final DRAM image and
-// every instruction's retire cycle, on random and GEMM programs for test-chip-4x4 and
-// test-chip-8x8? And does the campaign catch each injected RTL bug with a report that names the
+// every instruction's retire cycle, on random and GEMM programs for test-chip-4x4,
+// test-chip-8x8 and the output-stationary test-chip-4x4-os? And does the campaign catch each injected RTL bug with a report that names the
 // instruction? (Built only where the testbench builds the chip RTL.)
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <ostream>
+#include <vector>
 
 #include "arch/arch_config.h"
 #include "model/chip/chip_model.h"
@@ -22,7 +23,8 @@ arch::ArchConfig config(const std::string& name) {
 
 std::string test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
-// 400 programs (seed 1) per config, in shards that CTest runs in parallel.
+// 400 programs (seed 1) per config (1,000 for the os chip), in shards that CTest runs in
+// parallel.
 constexpr std::uint64_t kShardPrograms = 100;
 
 struct Shard {
@@ -54,11 +56,17 @@ TEST_P(VerifyRtlCampaign, AgreesWithModel) {
               static_cast<unsigned long long>(r.mismatches));
 }
 
-INSTANTIATE_TEST_SUITE_P(Ci, VerifyRtlCampaign,
-                         ::testing::Values(Shard{"test-chip-4x4", 0}, Shard{"test-chip-4x4", 1},
-                                           Shard{"test-chip-4x4", 2}, Shard{"test-chip-4x4", 3},
-                                           Shard{"test-chip-8x8", 0}, Shard{"test-chip-8x8", 1},
-                                           Shard{"test-chip-8x8", 2}, Shard{"test-chip-8x8", 3}),
+// Four shards each for the two weight-stationary chips, ten (1,000 programs) for the
+// output-stationary one.
+std::vector<Shard> ci_shards() {
+  std::vector<Shard> list;
+  for (std::uint64_t i = 0; i < 4; ++i) list.push_back({"test-chip-4x4", i});
+  for (std::uint64_t i = 0; i < 4; ++i) list.push_back({"test-chip-8x8", i});
+  for (std::uint64_t i = 0; i < 10; ++i) list.push_back({"test-chip-4x4-os", i});
+  return list;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ci, VerifyRtlCampaign, ::testing::ValuesIn(ci_shards()),
                          [](const ::testing::TestParamInfo<Shard>& p) {
                            std::string n = p.param.config;
                            for (char& c : n) c = c == '-' ? '_' : c;
