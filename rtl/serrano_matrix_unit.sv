@@ -5,8 +5,8 @@
 // serrano_systolic_array, de-skew) or, with Dataflow = DataflowOs, the output-stationary one
 // (serrano_os_datapath); both execute the same commands with the same results. The memories sit
 // outside (serrano_gemm_core has its own; serrano_chip has banked ones), reached through
-// synchronous read ports (data one cycle after the address) and one accumulator write port. Timing for a command issued in cycle t
-// (docs/array-timing.md):
+// synchronous read ports (data one cycle after the address) and one accumulator write port.
+// Timing for a command issued in cycle t (docs/array-timing.md):
 //   preload:       weight row reads t+1 .. t+K (last row first)
 //   stream row m:  activation read t+1+m, accumulator write at the end of t+m+Rows+Cols+1
 //                  (os: chunk j = m / Rows, row r = m % Rows of it, at the end of

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The CI program campaign: does the chip RTL agree with the SystemC model, final DRAM image and
 // every instruction's retire cycle, on random and GEMM programs for test-chip-4x4,
-// test-chip-8x8 and the output-stationary test-chip-4x4-os? And does the campaign catch each injected RTL bug with a report that names the
-// instruction? (Built only where the testbench builds the chip RTL.)
+// test-chip-8x8 and the output-stationary test-chip-4x4-os? And does the campaign catch each
+// injected RTL bug with a report that names the instruction? (Built only where the testbench
+// builds the chip RTL.)
 #include <gtest/gtest.h>
 
 #include <filesystem>
