@@ -339,9 +339,6 @@ nlohmann::ordered_json evaluate(const Spec& s, const Point& p) {
   try {
     const arch::ArchConfig cfg = point_config(s, p);
     const ModelDesc m = find_model(w.model);
-    if (cfg.array.dataflow != arch::Dataflow::WeightStationary) {
-      throw CompileError("layer: dataflow os: the compiler and the model implement ws only");
-    }
     const energy::TechTable tt = energy::find_tech(cfg.technology);
     LayerRunOptions o;
     o.shape.phase = w.phase;

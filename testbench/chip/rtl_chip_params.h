@@ -18,6 +18,7 @@ struct ChipBuildParams {
   int rows = 0, cols = 0;
   std::uint64_t sp_depth = 0, wb_depth = 0, acc_depth = 0;
   int sp_banks = 0, wb_banks = 0, acc_banks = 0, lanes = 0;
+  int dataflow = 0;  // Dataflow: 0 ws, 1 os (serrano_pkg.sv)
   std::uint64_t imem_depth = 0;
 };
 

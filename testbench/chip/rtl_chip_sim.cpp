@@ -156,6 +156,14 @@ void check_config(const arch::ArchConfig& cfg, const ChipBuildParams& p, const s
   differ("weight_buffer.banks", std::uint64_t(cfg.weight_buffer.banks), std::uint64_t(p.wb_banks));
   differ("accumulator.banks", std::uint64_t(cfg.accumulator.banks), std::uint64_t(p.acc_banks));
   differ("vector.lanes", std::uint64_t(cfg.vector.lanes), std::uint64_t(p.lanes));
+  const int dataflow = cfg.array.dataflow == arch::Dataflow::OutputStationary ? 1 : 0;
+  if (dataflow != p.dataflow) {
+    throw std::invalid_argument(fmt::format(
+        "{}: array.dataflow is {}, but the verilated chip build {} is {} (rebuild after changing "
+        "configs/{}.yaml)",
+        cfg.name, arch::to_string(cfg.array.dataflow), build, p.dataflow == 1 ? "os" : "ws",
+        cfg.name));
+  }
 }
 
 void count_traffic(const std::vector<isa::Instruction>& program, std::size_t n,

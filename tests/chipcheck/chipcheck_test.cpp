@@ -137,7 +137,7 @@ TEST(Builds, ListAndRefuse) {
   std::vector<std::string> names;
   for (const auto& b : testbench::rtl_chip_builds()) names.push_back(b.name);
   const std::vector<std::string> want = {
-      "test-chip-4x4", "test-chip-8x8", "test-chip-4x4-bug-dma-stride",
+      "test-chip-4x4", "test-chip-8x8", "test-chip-4x4-os", "test-chip-4x4-bug-dma-stride",
       "test-chip-4x4-bug-token-drop", "test-chip-4x4-bug-requant-round"};
   EXPECT_EQ(names, want);
   try {
@@ -159,6 +159,17 @@ TEST(Builds, ParametersMatchConfigs) {
     arch::ArchConfig other = cfg;
     other.scratchpad.banks *= 2;
     EXPECT_THROW(testbench::make_rtl_chip_sim(other, b.variant), std::invalid_argument);
+    // A dataflow the build was not made with is refused, naming the field.
+    arch::ArchConfig flipped = cfg;
+    flipped.array.dataflow = cfg.array.dataflow == arch::Dataflow::OutputStationary
+                                 ? arch::Dataflow::WeightStationary
+                                 : arch::Dataflow::OutputStationary;
+    try {
+      testbench::make_rtl_chip_sim(flipped, b.variant);
+      ADD_FAILURE() << b.name << ": the other dataflow was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("array.dataflow"), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -162,6 +162,39 @@ TEST(LayerFunctional, RealWeightsFromSafetensorsRunAsTheSyntheticOnes) {
   EXPECT_THROW(run_layer(m, sim, loaded), WeightsError);
 }
 
+// The same programs on the output-stationary array (docs/array-timing.md section 5): only the
+// timing differs, so every structure stays bit-exact.
+TEST(LayerFunctional, OutputStationaryChipRunsEveryStructureBitExact) {
+  arch::ArchConfig cfg = config("test-chip-16x16");
+  cfg.array.dataflow = arch::Dataflow::OutputStationary;
+  model::ChipModel sim(cfg, model::ChipModel::Mode::Functional);
+  expect_bit_exact(run_layer(tiny("llama"), sim, options(prefill(24, 2), false)));
+  expect_bit_exact(run_layer(tiny("llama"), sim, options(decode(37, 3), false)));
+  expect_bit_exact(run_layer(tiny("gpt"), sim, options(prefill(13), false)));
+  expect_bit_exact(run_layer(tiny("relu"), sim, options(decode(9, 2), false)));
+}
+
+// BERT-base prefill 128 on serrano-edge, ws against os (docs/compiler.md, "Dataflows"): the
+// linears stream 128 rows per tile and run alike; the attention kernel streams one query row at a
+// time, which costs 1 cycle of the array in ws and a whole chunk of R = 16 cycles in os.
+TEST(LayerTiming, OutputStationaryPaysForOneRowStreams) {
+  const ModelDesc m = find_model("bert-base");
+  arch::ArchConfig os_cfg = config("serrano-edge");
+  os_cfg.array.dataflow = arch::Dataflow::OutputStationary;
+  model::ChipModel ws(config("serrano-edge"), model::ChipModel::Mode::TimingOnly);
+  model::ChipModel os(os_cfg, model::ChipModel::Mode::TimingOnly);
+  const LayerRunResult a = run_layer(m, ws, options(prefill(128), true));
+  const LayerRunResult b = run_layer(m, os, options(prefill(128), true));
+  for (const char* k : {"attn.qkv.q", "attn.out", "ffn.up+act", "ffn.down"}) {
+    const double ratio = double(kernel(b, k).cycles) / double(kernel(a, k).cycles);
+    EXPECT_GT(ratio, 1.0) << k;  // os drains each block R - 1 cycles later
+    EXPECT_LT(ratio, 1.01) << k;
+  }
+  const std::string attn = "attn.scores+softmax+context";
+  EXPECT_GT(kernel(b, attn).cycles, 5 * kernel(a, attn).cycles);
+  EXPECT_GT(b.layer_cycles, a.layer_cycles);
+}
+
 // ---- Timing only: the large models on serrano-base ----
 
 TEST(LayerTiming, Llama3DecodeAtKv2048IsMemoryBoundAndBatchingPays) {

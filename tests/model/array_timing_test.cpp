@@ -117,5 +117,80 @@ TEST(ArrayTiming, ResetForgetsEverything) {
   EXPECT_EQ(s.timing.issue(ArrayCmd::preload(0, R), 0).cycle, 0u);
 }
 
+
+// ---------------------------------------------------------------- output-stationary (section 5)
+
+struct OsSeq {
+  ArrayTiming timing{R, C, arch::Dataflow::OutputStationary};
+  std::uint64_t present = 0;
+  std::uint64_t issue(const ArrayCmd& c) {
+    const IssueInfo i = timing.issue(c, present);
+    present = i.cycle + 1;
+    return i.cycle;
+  }
+};
+
+TEST(ArrayTimingOs, SingleTileLatency) {
+  // The stream waits for the tile (t_s = K) as in ws; its M = 10 rows are n = 3 chunks of R = 4,
+  // the last accumulator write is at the end of t_s + nR + 2R + C - 1, so the requant issues
+  // at t_s + nR + 2R + C - 1; idle at t_q + M + 5.
+  OsSeq s;
+  const std::uint32_t K = 3, M = 10, nR = 12;
+  EXPECT_EQ(s.issue(ArrayCmd::preload(0, K)), 0u);
+  EXPECT_EQ(s.issue(ArrayCmd::stream(0, M, 0, false)), K);
+  EXPECT_EQ(s.issue(ArrayCmd::requant(0, M, 0, 0, 0, -128, 127)), K + nR + 2 * R + C - 1);
+  EXPECT_EQ(s.timing.idle_cycle(), K + nR + 2 * R + C - 1 + M + 5);
+}
+
+TEST(ArrayTimingOs, StreamHoldsTheArrayForWholeChunks) {
+  // A stream of M rows holds the activation port for ceil(M / R) * R cycles: M = 5 takes 8.
+  OsSeq s;
+  s.issue(ArrayCmd::preload(0, R));
+  const auto s1 = s.issue(ArrayCmd::stream(0, 5, 0, false));
+  const auto s2 = s.issue(ArrayCmd::stream(5, 1, 8, false));
+  const auto s3 = s.issue(ArrayCmd::stream(6, R, 9, false));
+  EXPECT_EQ(s2, s1 + 2 * R);
+  EXPECT_EQ(s3, s2 + R);  // even one row holds the array for R cycles
+}
+
+TEST(ArrayTimingOs, BufferReleasedAfterTheLastChunksWeights) {
+  // The last weight row of buffer b is read in cycle t + nR + 1, and a preload's first write
+  // lands at the end of t' + 2: the third preload (into buffer 0 again) waits until
+  // t' = t_s1 + nR - 1.
+  OsSeq s;
+  const std::uint32_t M = 9, nR = 12;
+  s.issue(ArrayCmd::preload(0, R));
+  const auto s1 = s.issue(ArrayCmd::stream(0, M, 0, false));
+  s.issue(ArrayCmd::preload(R, R));  // buffer 1: free
+  const auto p3 = s.issue(ArrayCmd::preload(2 * R, R));
+  EXPECT_EQ(p3, s1 + nR - 1);
+}
+
+TEST(ArrayTimingOs, DecodeStreamsWaitForTheirTile) {
+  // M = 1 with a new tile per stream: the preload issues the cycle after the stream, and the next
+  // stream waits K = R cycles for it, so each tile costs R + 1 cycles, as in ws (the chunk's R
+  // cycles of the port are over by then).
+  OsSeq s;
+  s.issue(ArrayCmd::preload(0, R));
+  std::uint64_t prev = s.issue(ArrayCmd::stream(0, 1, 0, false));
+  for (int i = 1; i < 6; ++i) {
+    s.issue(ArrayCmd::preload(std::uint32_t(i) * R, R));
+    const auto t = s.issue(ArrayCmd::stream(0, 1, 0, true));
+    EXPECT_EQ(t, prev + R + 1) << "stream " << i;
+    prev = t;
+  }
+}
+
+TEST(ArrayTimingOs, ResetKeepsTheDataflow) {
+  OsSeq s;
+  s.issue(ArrayCmd::preload(0, R));
+  s.issue(ArrayCmd::stream(0, 1, 0, false));
+  s.timing.reset();
+  s.present = 0;
+  EXPECT_EQ(s.issue(ArrayCmd::preload(0, R)), 0u);
+  EXPECT_EQ(s.issue(ArrayCmd::stream(0, 1, 0, false)), std::uint64_t(R));
+  EXPECT_EQ(s.timing.idle_cycle(), R + R + 2 * R + C);  // t + nR + 2R + C, n = 1
+}
+
 }  // namespace
 }  // namespace serrano::model

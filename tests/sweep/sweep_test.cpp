@@ -26,13 +26,13 @@ namespace {
 
 const std::string kBase = std::string(SERRANO_SOURCE_DIR) + "/configs/serrano-base.yaml";
 
-// 4 arrays x 2 dataflows x 2 clocks x 2 bandwidths x 2 technologies x 2 workloads = 128 grid
-// points, 100 of them sampled; the os points are infeasible (no OS dataflow yet).
+// 4 arrays x 2 dataflows x 2 clocks x 2 bandwidths x 2 weight buffers x 2 workloads = 128 grid
+// points, 100 of them sampled; the 128x128 arrays with a 16 KiB weight buffer are infeasible.
 std::string spec_text(const std::string& name = "t100") {
   return "name: " + name +
          "\nsample: {mode: random, points: 100, seed: 7}\nchip:\n  base: " + kBase +
          "\n  array: [16, 32, 64, 128]\n  dataflow: [ws, os]\n  clock_ghz: [0.5, 1.0]\n"
-         "  dram_bandwidth_gbps: [102.4, 819.2]\n  technology: [7nm, 16nm]\nworkloads:\n"
+         "  dram_bandwidth_gbps: [102.4, 819.2]\n  weight_buffer_kib: [8192, 16]\nworkloads:\n"
          "  - {model: bert-base, phase: prefill, seq: 32}\n"
          "  - {model: gpt2-small, phase: decode, kv: 32}\n";
 }
@@ -221,8 +221,9 @@ TEST(SweepCli, KilledHalfWayResumesToTheUninterruptedResult) {
     const auto j = nlohmann::json::parse(l);
     if (j["status"] == "infeasible") {
       ++infeasible;
-      EXPECT_EQ(j["chip"]["dataflow"], "os");
-      EXPECT_NE(j["reason"].get<std::string>().find("dataflow os"), std::string::npos);
+      EXPECT_EQ(j["chip"]["weight_buffer_kib"], 16);
+      EXPECT_NE(j["reason"].get<std::string>().find("weight-buffer rows"), std::string::npos)
+          << j["reason"];
     }
   }
   EXPECT_GT(infeasible, 0u);
