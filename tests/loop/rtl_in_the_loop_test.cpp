@@ -69,6 +69,21 @@ void expect_same(const model::ChipRunResult& pure, const model::ChipRunResult& l
   }
 }
 
+// The loop builds are weight-stationary matrix units: an os chip is refused in one line (its RTL is
+// checked by serrano verify on test-chip-4x4-os instead).
+TEST(RtlInTheLoop, OutputStationaryChipIsRefused) {
+  arch::ArchConfig cfg = config("serrano-edge");
+  cfg.array.dataflow = arch::Dataflow::OutputStationary;
+  try {
+    model::ChipModel loop(cfg, model::ChipModel::Mode::Functional, make_rtl_array_unit);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "--impl array=rtl: the RTL-in-the-loop matrix units are weight-stationary "
+                 "builds; check an os chip against its RTL with serrano verify");
+  }
+}
+
 TEST(RtlInTheLoop, ExampleProgramsAgreeWithThePureModel) {
   const arch::ArchConfig cfg = config("serrano-edge");
   model::ChipModel pure(cfg, model::ChipModel::Mode::Functional);
