@@ -14,7 +14,8 @@ constexpr int R = 4, C = 8;
 
 // Presents commands back to back, as the sequencer and the RTL harness do.
 struct Seq {
-  ArrayTiming timing{R, C};
+  explicit Seq(arch::Dataflow d = arch::Dataflow::WeightStationary) : timing(R, C, d) {}
+  ArrayTiming timing;
   std::uint64_t present = 0;
   std::uint64_t issue(const ArrayCmd& c) {
     const IssueInfo i = timing.issue(c, present);
@@ -120,14 +121,8 @@ TEST(ArrayTiming, ResetForgetsEverything) {
 
 // ---------------------------------------------------------------- output-stationary (section 5)
 
-struct OsSeq {
-  ArrayTiming timing{R, C, arch::Dataflow::OutputStationary};
-  std::uint64_t present = 0;
-  std::uint64_t issue(const ArrayCmd& c) {
-    const IssueInfo i = timing.issue(c, present);
-    present = i.cycle + 1;
-    return i.cycle;
-  }
+struct OsSeq : Seq {
+  OsSeq() : Seq(arch::Dataflow::OutputStationary) {}
 };
 
 TEST(ArrayTimingOs, SingleTileLatency) {
