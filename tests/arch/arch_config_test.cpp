@@ -102,7 +102,8 @@ void expect_round_trip(const ArchConfig& cfg) {
 const std::vector<std::string> kPresets = {"serrano-edge",  "serrano-edge-ddr4", "serrano-base",
                                            "tpu-v1",        "test-4x4",          "test-8x8",
                                            "test-8x4",      "test-16x16",        "test-32x32",
-                                           "test-chip-4x4", "test-chip-8x8", "test-chip-16x16"};
+                                           "test-chip-4x4", "test-chip-8x8", "test-chip-16x16",
+                                           "test-chip-4x4-os"};
 
 TEST(ArchPresets, DirectoryHoldsExactlyTheKnownPresets) {
   std::set<std::string> found;

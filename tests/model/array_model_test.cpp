@@ -94,11 +94,6 @@ TEST(ArrayModel, RejectsInvertedClamp) {
                        "must not exceed act_max");
 }
 
-TEST(ArrayModel, RejectsOutputDataflowForNow) {
-  arch::ArchConfig cfg = config("test-4x4");
-  cfg.array.dataflow = arch::Dataflow::OutputStationary;
-  EXPECT_THROW(ArrayModel(cfg, ArrayModel::Mode::Functional), std::invalid_argument);
-}
 
 }  // namespace
 }  // namespace serrano::model
@@ -122,6 +117,37 @@ TEST(ArrayModel, TiledGemmFollowsTheClosedForm) {
     const std::uint64_t rows_all_blocks = std::uint64_t(t.n_blocks) * std::uint64_t(m);
     const std::uint64_t expected = R + std::uint64_t(t.k_tiles) * rows_all_blocks +
                                    (blocks - 1) * (R + C + 1 + R) + (R + C + m_last + 5);
+    EXPECT_EQ(model.run(prog).total_cycles, expected) << m << "x" << k << "x" << n;
+  }
+}
+
+}  // namespace
+}  // namespace serrano::model
+
+namespace serrano::model {
+namespace {
+
+// docs/array-timing.md section 5: the output-stationary closed form. A block of M_b rows streams
+// n_b = ceil(M_b / R) chunks per K tile, and a block boundary costs 2R + C + K.
+TEST(ArrayModel, OutputStationaryTiledGemmFollowsItsClosedForm) {
+  arch::ArchConfig cfg = config("test-4x4");
+  cfg.array.dataflow = arch::Dataflow::OutputStationary;
+  ArrayModel model(cfg, ArrayModel::Mode::TimingOnly);
+  const std::uint64_t R = 4, C = 4;
+  for (const auto& [m, k, n] : {std::tuple{64, 16, 8}, {20, 16, 12}, {23, 8, 4}, {256, 8, 4}}) {
+    const auto t = workloads::plan_gemm_tiling(m, k, n, model.limits());
+    isa::ArrayProgram prog;
+    prog.cmds = workloads::gemm_commands(t, m, k, n, golden::RequantOutput{});
+    prog.output_rows = std::uint64_t(t.n_blocks) * std::uint64_t(m);
+    const std::uint64_t blocks = std::uint64_t(t.n_blocks) * std::uint64_t(t.m_blocks);
+    std::uint64_t chunk_rows = 0;  // sum over blocks of n_b R
+    for (int b = 0; b < t.m_blocks; ++b) {
+      const std::uint64_t mb = std::uint64_t(std::min(t.m_block_rows, m - b * t.m_block_rows));
+      chunk_rows += (mb + R - 1) / R * R;
+    }
+    const std::uint64_t m_last = std::uint64_t(m - (t.m_blocks - 1) * t.m_block_rows);
+    const std::uint64_t expected = R + std::uint64_t(t.k_tiles) * t.n_blocks * chunk_rows +
+                                   (blocks - 1) * (2 * R + C + R) + (2 * R + C - 1 + m_last + 5);
     EXPECT_EQ(model.run(prog).total_cycles, expected) << m << "x" << k << "x" << n;
   }
 }

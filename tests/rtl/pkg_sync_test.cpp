@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "arch/arch_config.h"
 #include "isa/array_cmd.h"
 
 namespace {
@@ -35,7 +36,7 @@ std::map<std::string, long> package_values() {
 TEST(PackageSync, ConstantsAgree) {
   const auto v = package_values();
   using namespace serrano::isa;
-  ASSERT_EQ(v.size(), 11u) << "serrano_pkg.sv changed shape: update this test and isa/array_cmd.h";
+  ASSERT_EQ(v.size(), 13u) << "serrano_pkg.sv changed shape: update this test and isa/array_cmd.h";
   EXPECT_EQ(v.at("DataW"), kDataBits);
   EXPECT_EQ(v.at("AccW"), kAccBits);
   EXPECT_EQ(v.at("ShiftW"), kShiftBits);
@@ -47,6 +48,9 @@ TEST(PackageSync, ConstantsAgree) {
   EXPECT_EQ(v.at("CmdPreload"), static_cast<long>(ArrayOp::Preload));
   EXPECT_EQ(v.at("CmdStream"), static_cast<long>(ArrayOp::Stream));
   EXPECT_EQ(v.at("CmdRequant"), static_cast<long>(ArrayOp::Requant));
+  // The Dataflow parameter: the values testbench/chip/CMakeLists.txt passes for ws and os.
+  EXPECT_EQ(v.at("DataflowWs"), static_cast<long>(serrano::arch::Dataflow::WeightStationary));
+  EXPECT_EQ(v.at("DataflowOs"), static_cast<long>(serrano::arch::Dataflow::OutputStationary));
 }
 
 }  // namespace
